@@ -1,0 +1,63 @@
+"""The ``digest`` command: argument parsing, and problems turned into ``path:line: message``.
+
+Exit status: 0 on success, 1 on content or configuration errors, 2 on usage errors.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from digest import __version__
+from digest.commands import build, init, new, serve
+from digest.errors import DigestError
+
+COMMANDS = (build, serve, new, init)
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="digest",
+        description="A static site generator for curated news digests, in Hindi and English alike.",
+        epilog="Run 'digest COMMAND --help' for the options of a command.",
+    )
+    parser.add_argument("--version", action="version", version=f"digest {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    site = argparse.ArgumentParser(add_help=False)
+    site.add_argument("--site", metavar="DIR", default=".", help="the site's folder (default: the current one)")
+    site.add_argument("--debug", action="store_true", help=argparse.SUPPRESS)
+    for command in COMMANDS:
+        command.add_parser(sub, site)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args) or 0)
+    except DigestError as exc:
+        for problem in exc.problems:
+            print(problem.format(), file=sys.stderr)
+        errors = len(exc.errors)
+        if errors > 1:
+            print(f"{errors} errors", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as exc:
+        if getattr(args, "debug", False) or os.environ.get("DIGEST_DEBUG"):
+            raise
+        print(f"digest: internal error: {type(exc).__name__}: {exc}\n"
+              "This is a bug in digest; run again with --debug for details and please report it.",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

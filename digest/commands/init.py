@@ -1,0 +1,77 @@
+"""digest init: a new site that builds at once, with a GitHub Pages workflow."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from datetime import datetime
+from importlib import metadata, resources
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from digest import __version__
+from digest.errors import DigestError
+
+FILES = {  # scaffold file -> path in the new site
+    "site.yml": "site.yml",
+    "content/welcome.md": "content/{date}-welcome.md",
+    "gitignore": ".gitignore",
+    "requirements.txt": "requirements.txt",
+    "github/pages.yml": ".github/workflows/pages.yml",
+}
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("init", help="create a new site",
+                       description="Create a new digest site in DIR: site.yml with comments, a sample "
+                                   "article, .gitignore and a GitHub Pages workflow. It builds at once.")
+    p.add_argument("dir", help="folder for the new site (created; must be empty if it exists)")
+    p.add_argument("--title", default="My Digest", help="the site's title")
+    p.add_argument("--base-url", default="https://example.github.io/digest/",
+                   help="where it will be published (default: a placeholder)")
+    p.add_argument("--language", default="en", help="default article language, e.g. en or hi")
+    p.add_argument("--timezone", default="UTC", help="e.g. Asia/Kolkata")
+    p.add_argument("--branch", default="main", help="the branch whose pushes publish the site")
+    p.set_defaults(run=run)
+
+
+def requirement() -> str:
+    """How the Pages workflow should install this digest: where it came from, if pip recorded it."""
+    try:
+        direct = metadata.distribution("digest-ssg").read_text("direct_url.json")
+    except metadata.PackageNotFoundError:
+        direct = None
+    if direct:
+        info = json.loads(direct)
+        vcs = info.get("vcs_info")
+        if vcs and info.get("url", "").startswith(("https://", "git+")):
+            commit = vcs.get("commit_id", "")
+            return f"digest-ssg @ git+{info['url'].removeprefix('git+')}" + (f"@{commit}" if commit else "")
+    return f"digest-ssg>={__version__}"
+
+
+def run(args: argparse.Namespace) -> int:
+    target = Path(args.dir)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise DigestError("folder exists and is not empty; choose a new folder", target, 1)
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise DigestError(f"--timezone: unknown time zone {args.timezone!r}", "<command line>", 1) from None
+    now = datetime.now(ZoneInfo(args.timezone)).replace(microsecond=0)
+    values = {
+        "{{TITLE}}": args.title.replace('"', "'"), "{{BASE_URL}}": args.base_url,
+        "{{LANGUAGE}}": args.language, "{{TIMEZONE}}": args.timezone,
+        "{{DATE}}": now.isoformat(), "{{BRANCH}}": args.branch, "{{REQUIREMENT}}": requirement(),
+    }
+    scaffold = resources.files("digest") / "scaffold"
+    for source, dest in FILES.items():
+        text = (scaffold / source).read_text(encoding="utf-8")
+        for key, value in values.items():
+            text = text.replace(key, value)
+        path = target / dest.format(date=f"{now:%Y-%m-%d}")
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    (target / "static").mkdir(exist_ok=True)
+    print(f"created a new site in {target}/\n\n  cd {target}\n  digest serve\n")
+    return 0

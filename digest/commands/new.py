@@ -1,0 +1,103 @@
+"""digest new: start an article file with front matter, where the site keeps its articles."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from digest.config import SiteConfig, load_config
+from digest.content.dates import DateError, parse_date
+from digest.content.loader import discover
+from digest.errors import DigestError
+from digest.text import slugify, truncate
+
+SLUG_LIMIT = 80
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("new", parents=[common], help="start a new article",
+                       description="Create a dated article file with front matter and a slug made from the "
+                                   "title (Hindi titles keep their Devanagari), in the folder layout the site "
+                                   "already uses (content/YYYY/MM/ or content/).")
+    p.add_argument("title", help="the article's title")
+    p.add_argument("--tags", default="", help="comma-separated tags, e.g. 'budget, अर्थव्यवस्था'")
+    p.add_argument("--lang", help="language code (default: the site's language)")
+    p.add_argument("--source-url", metavar="URL", help="the original story's URL")
+    p.add_argument("--source-name", metavar="NAME", help="the original publisher's name")
+    p.add_argument("--date", help="date and time (default: now), e.g. 2025-01-31 or '2025-01-31 09:30'")
+    p.add_argument("--slug", help="the URL slug (default: made from the title)")
+    p.add_argument("--draft", action="store_true", help="mark it draft: true")
+    p.set_defaults(run=run)
+
+
+def layout(config: SiteConfig) -> str:
+    """How the site files articles: 'year/month', 'year' or 'flat', and with date prefixes or not."""
+    styles: Counter[str] = Counter()
+    for path in discover(config.content_path):
+        rel = path.relative_to(config.content_path).as_posix()
+        prefixed = bool(re.match(r"\d{4}-\d{2}-\d{1,2}-", path.name))
+        if re.match(r"\d{4}/\d{2}/", rel):
+            styles["year/month" + ("+date" if prefixed else "")] += 1
+        elif re.match(r"\d{4}/", rel):
+            styles["year" + ("+date" if prefixed else "")] += 1
+        elif "/" not in rel:
+            styles["flat+date" if prefixed else "flat"] += 1
+    return styles.most_common(1)[0][0] if styles else "flat+date"
+
+
+def target_path(config: SiteConfig, when: datetime, slug: str) -> Path:
+    style = layout(config)
+    name = f"{when:%Y-%m-%d}-{slug}.md" if style.endswith("+date") else f"{slug}.md"
+    folder = config.content_path
+    if style.startswith("year/month"):
+        folder = folder / f"{when:%Y}" / f"{when:%m}"
+    elif style.startswith("year"):
+        folder = folder / f"{when:%Y}"
+    return folder / name
+
+
+def _yaml(value: str) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def run(args: argparse.Namespace) -> int:
+    config = load_config(Path(args.site))
+    title = " ".join(args.title.split())
+    if not title:
+        raise DigestError("the title is empty", "<command line>", 1)
+    try:
+        when = parse_date(args.date, config.tz) if args.date else datetime.now(config.tz).replace(microsecond=0)
+    except DateError as exc:
+        raise DigestError(f"--date: {exc}", "<command line>", 1) from None
+    slug = slugify(args.slug or title)
+    slug = truncate(slug, SLUG_LIMIT).rstrip("…-") if len(slug) > SLUG_LIMIT else slug
+    if not slug:
+        raise DigestError("cannot make a slug from this title; pass --slug", "<command line>", 1)
+    path = target_path(config, when, slug)
+    if path.exists():
+        raise DigestError("an article already exists here; choose another title or --slug", path, 1)
+    lines = ["---", f"title: {_yaml(title)}", f"date: {when.isoformat()}"]
+    tags = [t.strip() for t in args.tags.split(",") if t.strip()]
+    lines.append("tags: [" + ", ".join(_yaml(t) for t in tags) + "]")
+    lines.append(f"lang: {args.lang or config.language}")
+    if args.slug:
+        lines.append(f"slug: {_yaml(slug)}")
+    lines.append('summary: ""')
+    if args.source_url or args.source_name:
+        lines.append("source:")
+        if args.source_name:
+            lines.append(f"  name: {_yaml(args.source_name)}")
+        if args.source_url:
+            lines.append(f"  url: {_yaml(args.source_url)}")
+    if args.draft:
+        lines.append("draft: true")
+    lines += ["---", "", "Write the story here.", ""]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "x", encoding="utf-8") as fh:
+        fh.write("\n".join(lines))
+    print(path)
+    return 0

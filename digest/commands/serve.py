@@ -1,0 +1,152 @@
+"""digest serve: build, serve and rebuild on every change, with live reload in every open tab."""
+
+from __future__ import annotations
+
+import argparse
+import errno
+import sys
+import threading
+import time
+import webbrowser
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.build import Builder, BuildOptions
+from digest.config import CONFIG_NAME, load_config
+from digest.errors import DigestError, Problem
+from digest.serve.server import Hub, PreviewServer
+from digest.serve.watcher import ChangeQueue, SiteLayout, kinds, start_observer
+
+PREVIEW_DIR = "preview"
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("serve", parents=[common], help="preview the site with live reload",
+                       description="Build the site, serve it at http://127.0.0.1:8000 under its base path, "
+                                   "and rebuild on every change: open tabs reload by themselves and show "
+                                   "build errors as an overlay. Drafts and scheduled articles are shown, "
+                                   "marked. The preview is built in the cache folder, never in public/.")
+    p.add_argument("--port", "-p", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
+    p.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
+                   help="show articles marked draft: true (default: yes)")
+    p.add_argument("--future", action=argparse.BooleanOptionalAction, default=True,
+                   help="show articles dated in the future (default: yes)")
+    p.add_argument("--open", action="store_true", help="open the site in a web browser")
+    p.set_defaults(run=run)
+
+
+@dataclass
+class Session:
+    root: Path
+    host: str
+    port: int
+    drafts: bool
+    future: bool
+    hub: Hub
+    out: Path | None = None
+    builder: Builder | None = None
+    base_path: str = "/"
+    layout: SiteLayout | None = None
+
+    def local_url(self, base_path: str) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        host = f"[{host}]" if ":" in host else host
+        return f"http://{host}:{self.port}{base_path}"
+
+    def configure(self) -> None:
+        """Read site.yml for the folders and base path; keep the last good values on error."""
+        config = load_config(self.root)
+        self.base_path = config.base_path
+        self.out = config.cache_path / PREVIEW_DIR
+        self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
+                                 config.cache_dir, config.theme)
+        options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
+                               output=self.out)
+        if self.builder is None:
+            self.builder = Builder(self.root, options)
+        else:
+            self.builder.options = options
+
+    def rebuild(self, css_only: bool = False) -> bool:
+        """Build; report the outcome in the terminal and to every open tab. Never raises."""
+        started = time.perf_counter()
+        try:
+            self.configure()
+            assert self.builder is not None
+            result = self.builder.build()
+        except DigestError as exc:
+            self._report(exc.problems)
+            return False
+        except Exception as exc:  # never die on bad input: show it and keep serving
+            self._report([Problem(str(self.root / CONFIG_NAME), 1, f"internal error: {type(exc).__name__}: {exc}")])
+            return False
+        for p in result.warnings:
+            print(p.format(), file=sys.stderr)
+        elapsed = time.perf_counter() - started
+        stamp = time.strftime("%H:%M:%S")
+        print(f"[{stamp}] built in {elapsed * 1000:.0f} ms: {result.written} files written, "
+              f"{result.removed} removed", flush=True)
+        if css_only and result.changed and all(p.endswith(".css") for p in result.changed):
+            self.hub.broadcast("css", {"files": result.changed})
+        elif result.changed or result.removed:
+            self.hub.broadcast("reload", {"files": result.changed[:50]})
+        else:
+            self.hub.broadcast("ok", {})
+        return True
+
+    def _report(self, problems: list[Problem]) -> None:
+        lines = [p.format() for p in problems]
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        errors = [p.format() for p in problems if p.severity == "error"]
+        self.hub.broadcast("error", {"problems": errors or lines})
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.site).resolve()
+    if not (root / CONFIG_NAME).is_file():
+        load_config(root)  # raises the usual "no site.yml" error
+    session = Session(root, args.host, args.port, args.drafts, args.future, Hub())
+    session.rebuild()
+    if session.out is None:  # site.yml itself is broken: nothing to serve yet
+        session.out = root / ".digest-cache" / PREVIEW_DIR
+        session.layout = SiteLayout(root)
+    session.out.mkdir(parents=True, exist_ok=True)
+    try:
+        server = PreviewServer((args.host, args.port), session.out, session.base_path, session.hub)
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise DigestError(f"port {args.port} is already in use; pass --port to choose another",
+                              "<command line>", 1) from None
+        raise DigestError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "<command line>", 1) from None
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    thread.start()
+    url = session.local_url(session.base_path)
+    print(f"serving {url}  (Ctrl-C to stop)", flush=True)
+    if args.open:
+        webbrowser.open(url)
+    changes = ChangeQueue()
+    assert session.layout is not None
+    observer = start_observer(session.layout, changes)
+    stop = threading.Event()
+    try:
+        while not stop.is_set():
+            batch = changes.batch(stop)
+            assert session.layout is not None
+            found = kinds(batch, session.layout)
+            if not found:
+                continue
+            css_only = found == {"static"} and all(p.suffix == ".css" for p in batch if p.suffix)
+            session.rebuild(css_only=css_only)
+            server.root = session.out
+            server.base_path = session.base_path
+    except KeyboardInterrupt:
+        print("\nstopping", flush=True)
+    finally:
+        stop.set()
+        server.stopping.set()
+        session.hub.close()
+        observer.stop()  # type: ignore[attr-defined]
+        server.shutdown()
+        server.server_close()
+    return 0

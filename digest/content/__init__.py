@@ -1,0 +1,1 @@
+"""The content model: articles read from Markdown files with YAML front matter."""

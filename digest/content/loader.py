@@ -1,0 +1,309 @@
+"""Reading articles: discovery under content/, and front matter to ``Article``.
+
+Parsing is a pure function of (file bytes, site settings), so its result can be
+cached by the hash of the bytes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import tzinfo
+from pathlib import Path
+from typing import Any
+
+from digest import yamlio
+from digest.content import frontmatter
+from digest.content.dates import DateError, date_from_filename, parse_date, strip_date_prefix
+from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
+from digest.errors import Problem
+from digest.text import clean_tag, slugify, tag_key
+from digest.urls import is_safe_url
+
+KNOWN_KEYS = frozenset({
+    "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
+    "slug", "draft", "image", "image_alt", "author", "authors", "updated",
+})
+IGNORED_DIRS = frozenset({"node_modules", "__pycache__"})
+
+
+@dataclass(frozen=True, slots=True)
+class ParseSettings:
+    """What parsing depends on besides the file: part of every cache key."""
+
+    language: str
+    tz: tzinfo
+
+    @property
+    def fingerprint(self) -> str:
+        return f"{self.language}|{self.tz}"
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    article: Article | None
+    problems: tuple[Problem, ...]
+
+
+def discover(content_dir: Path) -> Iterator[Path]:
+    """Every ``.md`` file below content/, in a stable order; hidden files and folders skipped."""
+    stack = [content_dir]
+    found: list[Path] = []
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.name.startswith((".", "_", "#")) or entry.name.endswith("~"):
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in IGNORED_DIRS:
+                    stack.append(Path(entry.path))
+            elif entry.name.endswith(".md") and (entry.is_file() or entry.is_symlink()):
+                found.append(Path(entry.path))
+    yield from sorted(found)
+
+
+def content_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+class _Reader:
+    """Field-by-field checks of one file's front matter, problems collected."""
+
+    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], yaml_line: int):
+        self.path = path
+        self.meta = meta
+        self.lines = {k: v + yaml_line - 1 for k, v in lines.items()}
+        self.problems: list[Problem] = []
+
+    def line(self, key: str) -> int:
+        return self.lines.get(key, 1)
+
+    def error(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line(key), message))
+
+    def warning(self, key: str, message: str) -> None:
+        self.problems.append(Problem(self.path, self.line(key), message, "warning"))
+
+    def text(self, key: str) -> str | None:
+        value = self.meta.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or isinstance(value, list | dict):
+            self.error(key, f"{key} must be text, not {type(value).__name__}")
+            return None
+        return str(value).strip() or None
+
+    def url(self, key: str, value: Any, what: str) -> str | None:
+        if value is None or value == "":
+            return None
+        if not isinstance(value, str):
+            self.error(key, f"{what} must be a URL, not {type(value).__name__}")
+            return None
+        value = value.strip()
+        if not is_safe_url(value):
+            self.warning(key, f"{what} {value!r} is not an http(s) or relative URL; it is not linked")
+            return None
+        return value
+
+
+def parse_article(key: str, display_path: str, data: bytes, settings: ParseSettings) -> ParseResult:
+    """Front matter and body of one file, or the problems that stop it."""
+    try:
+        text = frontmatter.decode(data)
+        parts = frontmatter.split(text)
+    except frontmatter.FrontMatterError as exc:
+        return ParseResult(None, (Problem(display_path, exc.line, exc.message),))
+    try:
+        doc = yamlio.load(parts.front_matter)
+    except yamlio.YamlError as exc:
+        return ParseResult(None, (Problem(display_path, exc.line + parts.yaml_line - 1, exc.message),))
+    meta = doc.data if doc.data is not None else {}
+    if not isinstance(meta, dict):
+        return ParseResult(None, (Problem(display_path, parts.yaml_line,
+                                          "front matter must be a mapping of keys (title: ..., date: ...), "
+                                          f"not a {type(meta).__name__}"),))
+    r = _Reader(display_path, meta, doc.key_lines, parts.yaml_line)
+    filename = key.rsplit("/", 1)[-1]
+    stem = filename[:-3]
+
+    title = r.text("title")
+    if title is not None:
+        title = " ".join(html.unescape(title).split())
+    if not title:
+        r.problems.append(Problem(display_path, r.line("title") if "title" in meta else 1,
+                                  "title is missing" if "title" not in meta else "title is empty"))
+
+    date = None
+    if meta.get("date") is not None:
+        try:
+            date = parse_date(meta["date"], settings.tz).astimezone(settings.tz)
+        except DateError as exc:
+            r.error("date", str(exc))
+    else:
+        date = date_from_filename(filename, settings.tz)
+        if date is None:
+            r.problems.append(Problem(display_path, r.line("date") if "date" in meta else 1,
+                                      "date is missing: add 'date: YYYY-MM-DD' or start the file name "
+                                      "with YYYY-MM-DD-"))
+    updated = None
+    if meta.get("updated") is not None:
+        try:
+            updated = parse_date(meta["updated"], settings.tz).astimezone(settings.tz)
+        except DateError as exc:
+            r.error("updated", str(exc))
+
+    slug_value = r.text("slug")
+    slug = slugify(slug_value) if slug_value else slugify(strip_date_prefix(stem))
+    if not slug:
+        r.error("slug" if slug_value else "title", "cannot make a URL slug from "
+                f"{slug_value or stem!r}; set 'slug:' to letters or digits")
+
+    lang = r.text("lang") or settings.language
+    summary = r.text("summary") or r.text("excerpt") or r.text("description")
+    image = r.url("image", meta.get("image"), "image")
+    image_alt = r.text("image_alt")
+    draft = _flag(r, "draft")
+    if any(isinstance(p, Problem) and p.severity == "error" for p in r.problems):
+        return ParseResult(None, tuple(r.problems))
+    assert title is not None and date is not None
+    extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS and isinstance(k, str)}
+    article = Article(
+        key=key, source_path=display_path, digest=content_hash(data) + settings.fingerprint,
+        title=title, date=date, slug=slug, lang=lang, tags=_tags(r), summary=summary,
+        source=_source(r), related=_related(r), draft=draft, image=image, image_alt=image_alt,
+        authors=_authors(r), updated=updated, extra=extra, body=parts.body,
+        body_line=parts.body_line, lines=r.lines,
+    )
+    return ParseResult(article, tuple(r.problems))
+
+
+def _flag(r: _Reader, key: str) -> bool:
+    value = r.meta.get(key)
+    if value is None:
+        return False
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
+        return value.strip().lower() in ("yes", "true")
+    r.error(key, f"{key} must be true or false, not {value!r}")
+    return False
+
+
+def _tags(r: _Reader) -> tuple[str, ...]:
+    value = r.meta.get("tags")
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        items: list[Any] = value.split(",")
+    elif isinstance(value, list):
+        items = value
+    elif isinstance(value, int | float) and not isinstance(value, bool):
+        items = [value]
+    else:
+        r.error("tags", f"tags must be a list or comma-separated text, not {type(value).__name__}")
+        return ()
+    tags: list[str] = []
+    seen: set[str] = set()
+    for item in items:
+        if item is None or isinstance(item, bool):
+            continue
+        if isinstance(item, list | dict):
+            r.warning("tags", f"ignoring a tag that is a {type(item).__name__}: {item!r}")
+            continue
+        tag = clean_tag(item)
+        k = tag_key(tag)
+        if not tag or not k:
+            continue
+        if k not in seen:
+            seen.add(k)
+            tags.append(tag)
+    return tuple(tags)
+
+
+def _source(r: _Reader) -> Source | None:
+    value = r.meta.get("source")
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = value.strip()
+        if "://" in value:
+            url = r.url("source", value, "source")
+            return Source(_host(value), url) if url else None
+        return Source(value) if value else None
+    if not isinstance(value, dict):
+        r.error("source", "source must be {name: ..., url: ...} or text")
+        return None
+    name = value.get("name")
+    url = r.url("source.url", value.get("url"), "source.url")
+    if name is not None and not isinstance(name, str | int | float):
+        r.error("source.name", "source.name must be text")
+        return None
+    name = str(name).strip() if name is not None else ""
+    if not name and url:
+        name = _host(url)
+    return Source(name, url) if name else None
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    host = urlsplit(url).hostname or url
+    return host.removeprefix("www.")
+
+
+def _authors(r: _Reader) -> tuple[str, ...]:
+    out: list[str] = []
+    for key in ("author", "authors"):
+        value = r.meta.get(key)
+        values = value if isinstance(value, list) else [value]
+        for v in values:
+            if isinstance(v, str | int) and not isinstance(v, bool) and str(v).strip():
+                out.append(str(v).strip())
+            elif isinstance(v, dict) and isinstance(v.get("name"), str):
+                out.append(v["name"].strip())
+    return tuple(dict.fromkeys(out))
+
+
+def _related(r: _Reader) -> tuple[RelatedRef, ...]:
+    value = r.meta.get("related")
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        value = [value]
+    items: list[RelatedRef] = []
+    for i, item in enumerate(value):
+        line = r.line(f"related[{i}]") if f"related[{i}]" in r.lines else r.line("related")
+        if isinstance(item, str | int) and not isinstance(item, bool):
+            ref = str(item).strip()
+            if ref:
+                items.append(InternalRef(ref, line))
+        elif isinstance(item, dict):
+            url = item.get("url")
+            title = item.get("title")
+            if not isinstance(url, str) or not url.strip():
+                what = f"related story {title.strip()!r}" if isinstance(title, str) and title.strip() \
+                    else "a related story"
+                r.error(f"related[{i}]", f"{what} needs a url")
+                continue
+            safe = r.url(f"related[{i}]", url, "related url")
+            title = " ".join(html.unescape(str(title)).split()) if title else url.strip()
+            source = item.get("source")
+            if isinstance(source, dict):
+                source = source.get("name")
+            summary = item.get("summary")
+            items.append(ExternalStory(
+                title=title, url=safe,
+                source=str(source).strip() if source else None,
+                summary=str(summary).strip() if summary else None,
+            ))
+        elif item is not None:
+            r.error(f"related[{i}]", "a related item must be a slug, a .md path or {title, url}, "
+                    f"not {item!r}")
+    return tuple(items)

@@ -1,0 +1,195 @@
+"""Feeds and machine-readable files: RSS 2.0 and Atom (feedgen), JSON Feed 1.1, OPML, sitemap.
+
+Every URL is absolute, every entry id is the article's permalink, and every date
+carries its offset. Output is a pure function of the site model: no clock.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from xml.sax.saxutils import escape, quoteattr
+
+from digest import __version__
+from digest.render import Renderer
+
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+
+
+def xml_text(text: str) -> str:
+    """Text that XML 1.0 can hold: control characters that scraped copy brings are dropped."""
+    return _XML_INVALID.sub("", text)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedSpec:
+    """One feed: its page, its title, the articles it lists (newest first)."""
+
+    path: str  # folder the feed files live in: "/" or "/tags/x/"
+    title: str
+    description: str
+    items: tuple[str, ...]
+    lang: str
+
+    @property
+    def rss(self) -> str:
+        return self.path + "feed.xml"
+
+    @property
+    def atom(self) -> str:
+        return self.path + "atom.xml"
+
+    @property
+    def json(self) -> str:
+        return self.path + "feed.json"
+
+
+def feed_specs(r: Renderer) -> list[FeedSpec]:
+    cfg = r.config
+    n = cfg.feeds.items
+    specs = [FeedSpec("/", cfg.title or "Digest", cfg.description or cfg.title or "Digest",
+                      tuple(r.model.order[:n]), cfg.language)]
+    for tag in r.model.tags.values():
+        specs.append(FeedSpec(tag.path, f"{cfg.title} · {tag.name}" if cfg.title else tag.name,
+                              f"{tag.name} — {cfg.title}" if cfg.title else tag.name,
+                              tag.articles[:n], cfg.language))
+    return specs
+
+
+def _content(r: Renderer, key: str) -> str:
+    """An article body with absolute URLs, for feed readers."""
+    from digest.markdown import fill_placeholders
+
+    body = r.model.bodies[key]
+    targets = r.model.link_targets.get(key, ())
+
+    def link_url(i: int) -> str | None:
+        t = targets[i] if i < len(targets) else None
+        if t is None:
+            return None
+        frag = body.links[i].fragment
+        return r.urls.absolute(r.model.paths[t]) + (f"#{frag}" if frag else "")
+
+    return xml_text(fill_placeholders(body.html, link_url, r.urls.absolute("/").rstrip("/")))
+
+
+def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
+    from feedgen.feed import FeedGenerator
+
+    urls = r.urls
+    fg = FeedGenerator()
+    home = urls.absolute(spec.path)
+    fg.id(home)
+    fg.title(xml_text(spec.title))
+    fg.subtitle(xml_text(spec.description))
+    fg.link(href=home, rel="alternate")
+    fg.link(href=urls.absolute(spec.rss), rel="self")
+    fg.language(spec.lang)
+    fg.generator("digest", __version__, "https://github.com/")
+    if r.config.author:
+        fg.author(name=xml_text(r.config.author))
+    latest = max((_updated(r, k) for k in spec.items), default=EPOCH)
+    fg.updated(latest)
+    fg.lastBuildDate(latest)
+    full = r.config.feeds.full_content
+    for key in spec.items:
+        a = r.model.articles[key]
+        view = r.article(key)
+        fe = fg.add_entry(order="append")
+        fe.id(view.absolute_url)
+        fe.guid(view.absolute_url, permalink=True)
+        fe.title(xml_text(a.title))
+        fe.link(href=view.absolute_url, rel="alternate")
+        fe.published(a.date)
+        fe.updated(_updated(r, key))
+        if view.summary:
+            fe.description(xml_text(view.summary), isSummary=True)
+        if full:
+            fe.content(_content(r, key), type="html")
+        for author in a.authors:
+            fe.author(name=xml_text(author))
+        for tag in view.tags:
+            fe.category(term=xml_text(tag.name), label=xml_text(tag.name))
+        if a.source and a.source.url and view.source and view.source.url:
+            fe.source(title=xml_text(a.source.name), url=a.source.url)
+    rss = fg.rss_str(pretty=True)
+    # Each format's self link names its own file.
+    fg.link([{"href": home, "rel": "alternate"}, {"href": urls.absolute(spec.atom), "rel": "self"}],
+            replace=True)
+    atom = fg.atom_str(pretty=True)
+    return rss, atom
+
+
+def _updated(r: Renderer, key: str) -> datetime:
+    a = r.model.articles[key]
+    return max(a.updated, a.date) if a.updated else a.date
+
+
+def json_feed(r: Renderer, spec: FeedSpec) -> bytes:
+    """JSON Feed 1.1 (https://jsonfeed.org/version/1.1)."""
+    urls = r.urls
+    items = []
+    for key in spec.items:
+        a = r.model.articles[key]
+        view = r.article(key)
+        item: dict[str, object] = {
+            "id": view.absolute_url, "url": view.absolute_url, "title": a.title,
+            "date_published": a.date.isoformat(), "date_modified": _updated(r, key).isoformat(),
+            "language": a.lang,
+        }
+        if view.summary:
+            item["summary"] = view.summary
+        item["content_html"] = _content(r, key) if r.config.feeds.full_content else str(view.summary_html)
+        if view.tags:
+            item["tags"] = [t.name for t in view.tags]
+        if a.authors:
+            item["authors"] = [{"name": n} for n in a.authors]
+        if view.image:
+            item["image"] = urls.absolute_asset(r.model.articles[key].image)
+        if a.source and view.source and view.source.url:
+            item["external_url"] = view.source.url
+        items.append(item)
+    feed: dict[str, object] = {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": spec.title, "home_page_url": urls.absolute(spec.path),
+        "feed_url": urls.absolute(spec.json), "description": spec.description,
+        "language": spec.lang, "items": items,
+    }
+    if r.config.author:
+        feed["authors"] = [{"name": r.config.author}]
+    return json.dumps(feed, ensure_ascii=False, indent=1).encode("utf-8") + b"\n"
+
+
+def opml(r: Renderer, specs: Sequence[FeedSpec]) -> bytes:
+    """Every feed of the site, so a reader can subscribe to the topics they follow."""
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>', '<opml version="2.0">', "  <head>",
+             f"    <title>{escape(xml_text(r.config.title or 'Digest'))} feeds</title>", "  </head>", "  <body>"]
+    for spec in specs:
+        lines.append(f"    <outline type=\"rss\" text={quoteattr(xml_text(spec.title))} "
+                     f"title={quoteattr(xml_text(spec.title))} xmlUrl={quoteattr(r.urls.absolute(spec.rss))} "
+                     f"htmlUrl={quoteattr(r.urls.absolute(spec.path))}/>")
+    lines += ["  </body>", "</opml>", ""]
+    return "\n".join(lines).encode("utf-8")
+
+
+def sitemap(r: Renderer, entries: Sequence[tuple[str, datetime | None]]) -> bytes:
+    """sitemaps.org XML: every page path with its last modification."""
+    out = ['<?xml version="1.0" encoding="UTF-8"?>',
+           '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">']
+    for path, modified in entries:
+        out.append(f"  <url><loc>{escape(r.urls.absolute(path))}</loc>"
+                   + (f"<lastmod>{modified.isoformat()}</lastmod>" if modified else "") + "</url>")
+    out += ["</urlset>", ""]
+    return "\n".join(out).encode("utf-8")
+
+
+def robots(r: Renderer) -> bytes:
+    return f"User-agent: *\nAllow: /\n\nSitemap: {r.urls.absolute('/sitemap.xml')}\n".encode()
+
+
+def article_modified(r: Renderer, key: str) -> datetime:
+    return _updated(r, key)

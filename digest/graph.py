@@ -1,0 +1,188 @@
+"""The page graph: from checked articles to the site's structure. Data in, data out, no I/O.
+
+* where every article lives (its path), and the problems that prevents: two articles
+  at one URL, related references and ``.md`` links that point nowhere;
+* tags: one per case-insensitive key, shown in its most common spelling;
+* the pages to write: articles, paginated home and tag pages, the tags index,
+  daily editions and archives.
+"""
+
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from digest.config import SiteConfig
+from digest.content.model import Article, ExternalStory, InternalRef
+from digest.errors import Problem
+from digest.markdown import RenderedBody
+from digest.text import tag_key
+from digest.urls import article_path, tag_path
+
+
+@dataclass(frozen=True, slots=True)
+class Tag:
+    key: str
+    name: str  # the most common spelling
+    path: str
+    articles: tuple[str, ...]  # article keys, newest first
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    """Where articles live and what their references point to."""
+
+    paths: Mapping[str, str]  # article key -> page path
+    related_refs: Mapping[str, tuple[str | ExternalStory, ...]]  # explicit related: keys or external
+    link_targets: Mapping[str, tuple[str | None, ...]]  # per body link: target article key
+    problems: tuple[Problem, ...]
+
+
+def sort_newest_first(articles: Iterable[Article]) -> list[Article]:
+    """Newest first; same instant: by title, then key, so the order never depends on the disk."""
+    return sorted(articles, key=lambda a: (-a.date.timestamp(), a.title.casefold(), a.key))
+
+
+def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[str],
+            bodies: Mapping[str, RenderedBody]) -> Resolved:
+    """Paths and references of every article; ``articles`` includes unpublished ones."""
+    problems: list[Problem] = []
+    paths: dict[str, str] = {}
+    by_path: dict[str, str] = {}
+    for key in sorted(articles):
+        a = articles[key]
+        path = article_path(config.permalinks.article, date=a.date, slug=a.slug, lang=a.lang, section=a.section)
+        paths[key] = path
+        if key not in published:
+            continue
+        if path in by_path:
+            other = articles[by_path[path]]
+            problems.append(Problem(a.source_path, a.line_of("slug") if "slug" in a.lines else 1,
+                                    f"two articles have the URL {path}: this one and {other.source_path} "
+                                    "(give one of them a different 'slug:')"))
+        else:
+            by_path[path] = key
+
+    by_slug: dict[str, list[str]] = defaultdict(list)
+    for key in sorted(articles):
+        by_slug[articles[key].slug].append(key)
+
+    related_refs: dict[str, tuple[str | ExternalStory, ...]] = {}
+    link_targets: dict[str, tuple[str | None, ...]] = {}
+    for key in sorted(published):
+        a = articles[key]
+        refs: list[str | ExternalStory] = []
+        for item in a.related:
+            if isinstance(item, ExternalStory):
+                refs.append(item)
+                continue
+            target, problem = _find(item, a, articles, by_slug)
+            if problem:
+                problems.append(problem)
+            elif target and target != key and target not in refs:
+                refs.append(target)
+        related_refs[key] = tuple(refs)
+        targets: list[str | None] = []
+        body = bodies.get(key)
+        for link in body.links if body else ():
+            if link.target in articles:
+                targets.append(link.target)
+            else:
+                targets.append(None)
+                problems.append(Problem(a.source_path, link.line,
+                                        f"link to {link.written!r}: no article at content/{link.target}"))
+        link_targets[key] = tuple(targets)
+    return Resolved(paths, related_refs, link_targets, tuple(problems))
+
+
+def _find(ref: InternalRef, article: Article, articles: Mapping[str, Article],
+          by_slug: Mapping[str, list[str]]) -> tuple[str | None, Problem | None]:
+    text = ref.ref.strip()
+    if text.endswith(".md"):
+        from digest.urls import resolve_relative
+
+        for candidate in (resolve_relative(article.key, text), text.lstrip("/")):
+            if candidate in articles:
+                return candidate, None
+        return None, Problem(article.source_path, ref.line,
+                             f"related story {text!r}: no such file under content/")
+    matches = by_slug.get(text) or by_slug.get(text.strip("/").rsplit("/", 1)[-1], [])
+    if len(matches) == 1:
+        return matches[0], None
+    if len(matches) > 1:
+        where = ", ".join(articles[m].source_path for m in matches)
+        return None, Problem(article.source_path, ref.line,
+                             f"related story {text!r} is ambiguous: several articles have that slug ({where}); "
+                             "use the path of its .md file")
+    return None, Problem(article.source_path, ref.line,
+                         f"related story {text!r}: no article has that slug (or use the path of its .md file)")
+
+
+def build_tags(config: SiteConfig, articles: Mapping[str, Article], order: Iterable[str]) -> dict[str, Tag]:
+    """Tags keyed case-insensitively; each lists its articles newest first."""
+    spellings: dict[str, Counter[str]] = defaultdict(Counter)
+    members: dict[str, list[str]] = defaultdict(list)
+    for key in order:
+        for name in articles[key].tags:
+            k = tag_key(name)
+            spellings[k][name] += 1
+            members[k].append(key)
+    tags = {}
+    for k in sorted(members):
+        name = min(spellings[k].items(), key=lambda item: (-item[1], item[0]))[0]
+        tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]))
+    return tags
+
+
+# --- pages -------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One HTML page to write. ``items`` are article keys; ``key`` an article or tag key."""
+
+    kind: str  # article | home | tag | tags | edition | year | month | search | 404
+    path: str
+    template: str
+    key: str = ""
+    items: tuple[str, ...] = ()
+    number: int = 1
+    total: int = 1
+    title: str = ""
+    when: datetime | None = None  # editions and archives: the day, month or year shown
+    links: tuple[tuple[str, str], ...] = field(default=())  # (rel, path): prev/next edition and such
+
+
+def paginate(items: tuple[str, ...], per_page: int) -> list[tuple[str, ...]]:
+    if not items:
+        return [()]
+    return [items[i:i + per_page] for i in range(0, len(items), per_page)]
+
+
+def list_pages(kind: str, path: str, items: tuple[str, ...], per_page: int, template: str,
+               key: str = "", title: str = "") -> list[Page]:
+    """A listing split into pages: ``path``, ``path/page/2/``, ..."""
+    from digest.urls import paginated
+
+    chunks = paginate(items, per_page)
+    return [Page(kind, paginated(path, n), template, key=key, items=chunk, number=n, total=len(chunks),
+                 title=title) for n, chunk in enumerate(chunks, start=1)]
+
+
+@dataclass(frozen=True)
+class SiteModel:
+    """Everything the pages, feeds and sitemap are made from."""
+
+    config: SiteConfig
+    articles: Mapping[str, Article]  # published articles by key
+    order: tuple[str, ...]  # published keys, newest first
+    paths: Mapping[str, str]  # article key -> page path (every article, published or not)
+    bodies: Mapping[str, RenderedBody]
+    link_targets: Mapping[str, tuple[str | None, ...]]
+    tags: Mapping[str, Tag]
+    related: Mapping[str, tuple]  # article key -> tuple[RelatedItem, ...]
+    threads: Mapping[str, tuple[str, ...]]  # article key -> thread keys, oldest first
+    pages: tuple[Page, ...]
+    unpublished: frozenset[str] = frozenset()  # drafts and future articles shown by --drafts/--future

@@ -1,0 +1,203 @@
+"""Markdown to HTML: one configured MarkdownIt, links collected while rendering.
+
+The HTML of a body depends on nothing but its Markdown, so it can be cached by
+content hash. Whatever depends on the rest of the site is left as a placeholder
+and filled in when a page is written:
+
+* ``digest-link:N`` - the N-th link to another article's ``.md`` file;
+* ``digest-root:/path`` - a site-root path, which gains the base path (``/repo``).
+
+Raw HTML is sanitised against an allowlist (nh3) unless the site opts out.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import unquote, urlsplit
+
+import nh3
+from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
+from mdit_py_plugins.anchors import anchors_plugin
+from mdit_py_plugins.footnote import footnote_plugin
+
+from digest.text import slugify, strip_tags
+from digest.urls import quote_path, resolve_relative
+
+LINK_SCHEME = "digest-link:"
+ROOT_SCHEME = "digest-root:"
+_PLACEHOLDER = re.compile(r'(href|src)="digest-(link|root):([^"]*)"')
+
+
+@dataclass(frozen=True, slots=True)
+class BodyLink:
+    """A link from a body to another article's Markdown file."""
+
+    target: str  # content key the link resolves to (may not exist)
+    fragment: str
+    line: int
+    written: str  # as the editor wrote it
+
+
+@dataclass(frozen=True, slots=True)
+class LocalRef:
+    """A link or image to a path of this site: ``/about/``, ``pic.jpg`` next to the article."""
+
+    path: str  # site path without the leading slash
+    line: int
+    image: bool
+
+
+@dataclass(frozen=True, slots=True)
+class RenderedBody:
+    html: str
+    links: tuple[BodyLink, ...] = ()
+    local_refs: tuple[LocalRef, ...] = ()  # links and images to site paths other than articles
+    anchors: tuple[str, ...] = ()
+    first_paragraph: str = ""
+    text: str = ""
+    has_raw_html: bool = False
+
+
+_ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {
+    "figure", "figcaption", "picture", "source", "section", "details", "summary", "mark", "time",
+    "video", "audio", "track", "aside", "ins", "del", "abbr", "cite", "dfn", "kbd", "samp", "var",
+}
+_ALLOWED_ATTRIBUTES: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
+for _tag in _ALLOWED_TAGS:
+    _ALLOWED_ATTRIBUTES.setdefault(_tag, set()).update({"id", "class", "lang", "dir", "title"})
+_ALLOWED_ATTRIBUTES["img"].update({"src", "alt", "width", "height", "loading"})
+_ALLOWED_ATTRIBUTES["source"].update({"src", "srcset", "type", "media"})
+_ALLOWED_ATTRIBUTES["video"].update({"src", "controls", "poster", "width", "height"})
+_ALLOWED_ATTRIBUTES["audio"].update({"src", "controls"})
+_ALLOWED_ATTRIBUTES["track"].update({"src", "kind", "srclang", "label"})
+_ALLOWED_ATTRIBUTES["time"].add("datetime")
+_ALLOWED_ATTRIBUTES["td"].update({"colspan", "rowspan", "style"})
+_ALLOWED_ATTRIBUTES["th"].update({"colspan", "rowspan", "style", "scope"})
+_URL_SCHEMES = {"http", "https", "mailto", "digest-link", "digest-root"}
+
+
+def sanitize(html: str) -> str:
+    """Remove script, event handlers, unsafe URLs and unknown elements from HTML."""
+    return nh3.clean(html, tags=_ALLOWED_TAGS, attributes=_ALLOWED_ATTRIBUTES,
+                     url_schemes=_URL_SCHEMES, link_rel=None,
+                     filter_style_properties={"text-align"})
+
+
+def _is_local(href: str) -> bool:
+    if not href or href.startswith(("#", "//", "?")):
+        return False
+    return not urlsplit(href).scheme
+
+
+def _collect(state: StateCore) -> None:
+    """Core rule: rewrite local links, record them, headings, text and the first paragraph."""
+    env = state.env
+    key: str = env["key"]
+    offset: int = env["line"]
+    links: list[BodyLink] = env["links"]
+    files: list[LocalRef] = env["files"]
+    texts: list[str] = env["texts"]
+    line = offset
+    for i, token in enumerate(state.tokens):
+        if token.map is not None:
+            line = offset + token.map[0]
+        ttype = token.type
+        if ttype == "html_block":
+            env["raw_html"] = True
+        elif ttype == "heading_open" and (anchor := token.attrGet("id")):
+            env["anchors"].append(str(anchor))
+        elif ttype == "paragraph_open" and token.level == 0 and env["first"] is None:
+            env["first"] = state.tokens[i + 1]
+        if ttype != "inline" or not token.children:
+            continue
+        for child in token.children:
+            ctype = child.type
+            if ctype == "text" or ctype == "code_inline":
+                texts.append(child.content)
+            elif ctype == "html_inline":
+                env["raw_html"] = True
+            elif ctype == "link_open" or ctype == "image":
+                attr = "href" if ctype == "link_open" else "src"
+                href = str(child.attrGet(attr) or "")
+                if not _is_local(href):
+                    continue
+                path, _, fragment = href.partition("#")
+                path = unquote(path.split("?", 1)[0])
+                if href.startswith("/") and not path.endswith(".md"):
+                    child.attrSet(attr, ROOT_SCHEME + href)
+                    files.append(LocalRef(path.lstrip("/"), line, ctype == "image"))
+                    continue
+                target = resolve_relative(key, path)
+                if path.endswith(".md"):
+                    child.attrSet(attr, f"{LINK_SCHEME}{len(links)}")
+                    links.append(BodyLink(target, unquote(fragment), line, href))
+                elif not target.startswith("../") and target != "..":
+                    child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
+                    files.append(LocalRef(target, line, ctype == "image"))
+
+
+def _create() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": True, "typographer": False})
+    md.enable(["table", "strikethrough"])
+    md.use(footnote_plugin)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.core.ruler.push("digest_collect", _collect)
+    return md
+
+
+_MD: MarkdownIt | None = None
+
+
+def markdown() -> MarkdownIt:
+    global _MD
+    if _MD is None:
+        _MD = _create()
+    return _MD
+
+
+def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = False) -> RenderedBody:
+    """Render an article body; ``first_line`` is the file line where the body starts."""
+    env: dict[str, Any] = {"key": key, "line": first_line, "links": [], "files": [], "texts": [],
+                           "anchors": [], "first": None, "raw_html": False}
+    md = markdown()
+    html = md.render(body, env)
+    first = ""
+    if env["first"] is not None:
+        first = md.renderer.renderInline(env["first"].children or [], md.options, env)
+    if env["raw_html"] and not unsafe_html:
+        html = sanitize(html)
+        first = sanitize(first)
+    return RenderedBody(
+        html=html, links=tuple(env["links"]), local_refs=tuple(env["files"]),
+        anchors=tuple(env["anchors"]), first_paragraph=strip_tags(first),
+        text=" ".join(env["texts"]), has_raw_html=env["raw_html"],
+    )
+
+
+def render_inline(text: str, *, unsafe_html: bool = False) -> str:
+    """A one-line field (a summary) as inline HTML, sanitised like a body."""
+    tokens = markdown().parseInline(text, {"key": "", "line": 1, "links": [], "files": [], "texts": [],
+                                           "anchors": [], "first": None, "raw_html": False})
+    html = markdown().renderer.render(tokens, markdown().options, {})
+    if "<" in text and not unsafe_html:
+        html = sanitize(html)
+    return html
+
+
+def fill_placeholders(html: str, link_url: Callable[[int], str | None], root: str) -> str:
+    """Put site URLs where rendering left placeholders. ``root`` is the base path without '/'."""
+    if "digest-" not in html:
+        return html
+
+    def replace(m: re.Match[str]) -> str:
+        attr, kind, value = m.group(1), m.group(2), m.group(3)
+        if kind == "root":
+            return f'{attr}="{root}{value}"'
+        url = link_url(int(value)) if value.isdigit() else None
+        return f'{attr}="{url}"' if url is not None else f'{attr}="#"'
+
+    return _PLACEHOLDER.sub(replace, html)

@@ -1,0 +1,202 @@
+"""Rendering every output of a site and handing it to the writer.
+
+Outputs are jobs (a page, or a feed's three formats), each with a fingerprint of
+its inputs: a job whose fingerprint matches the previous build is skipped. The
+rest run on every core; each worker stages its files, the parent commits them.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from digest import feeds
+from digest.cache import Cache
+from digest.errors import DigestError, Problem, Problems
+from digest.parallel import map_chunks
+from digest.render import Renderer
+from digest.theme import Theme, template_problem
+from digest.urls import output_file
+from digest.writer import Entry, Writer
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True, slots=True)
+class Job:
+    kind: str  # page | feed
+    index: int
+    fingerprint: str
+    outputs: tuple[str, ...]
+
+
+def _jobs(r: Renderer, specs: list[feeds.FeedSpec]) -> list[Job]:
+    jobs = [Job("page", i, r.fingerprint(p), (output_file(p.path),)) for i, p in enumerate(r.model.pages)]
+    for i, spec in enumerate(specs):
+        rel = spec.path.lstrip("/")
+        jobs.append(Job("feed", i, feed_fingerprint(r, spec), (rel + "feed.xml", rel + "atom.xml",
+                                                              rel + "feed.json")))
+    return jobs
+
+
+def feed_fingerprint(r: Renderer, spec: feeds.FeedSpec) -> str:
+    m = r.model
+    parts: list[Any] = [r.config_fp, spec]
+    for key in spec.items:
+        a = m.articles[key]
+        parts.append((a.digest, m.paths[key], [m.paths.get(t) for t in m.link_targets.get(key, ()) if t],
+                      [m.tags[t].name for t in r.tag_keys(key)]))
+    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+_STATE: dict[str, Any] = {}  # what forked workers need; set by the parent before the fork
+
+
+def _run_chunk(chunk: list[Job]) -> list[tuple[list[tuple[str, Entry, bool]], list[Problem]]]:
+    r: Renderer = _STATE["renderer"]
+    writer: Writer = _STATE["writer"]
+    specs: list[feeds.FeedSpec] = _STATE["specs"]
+    out = []
+    for job in chunk:
+        files: list[tuple[str, Entry, bool]] = []
+        problems: list[Problem] = []
+        try:
+            if job.kind == "page":
+                page = r.model.pages[job.index]
+                html = r.render(page)
+                files.append(writer.prepare(job.outputs[0], html.encode("utf-8"), job.fingerprint))
+            else:
+                spec = specs[job.index]
+                rss, atom = feeds.rss_and_atom(r, spec)
+                files.append(writer.prepare(job.outputs[0], rss, job.fingerprint))
+                files.append(writer.prepare(job.outputs[1], atom, job.fingerprint))
+                files.append(writer.prepare(job.outputs[2], feeds.json_feed(r, spec), job.fingerprint))
+        except DigestError as exc:
+            problems.extend(exc.problems)
+        except Exception as exc:  # a template error: reported as template path:line
+            problems.append(template_problem(exc, _template_path(r, job)))
+        out.append((files, problems))
+    return out
+
+
+def _template_path(r: Renderer, job: Job) -> str:
+    if job.kind != "page":
+        return str(r.config.path)
+    name = r.model.pages[job.index].template
+    for folder in r.theme.template_dirs:
+        if (folder / name).exists():
+            return str(folder / name)
+    return name
+
+
+def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, result: Any,
+               jobs_setting: int, progress: Progress | None) -> None:
+    from digest.parallel import set_jobs
+
+    set_jobs(jobs_setting)
+    config = r.config
+    out_dir = config.output_path
+    manifest = cache.data.manifests.get(str(out_dir))
+    writer = Writer(out_dir, manifest)
+    try:
+        specs = feeds.feed_specs(r)
+        all_jobs = _jobs(r, specs)
+        todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
+        _STATE.update(renderer=r, writer=writer, specs=specs)
+        # Warm what every worker needs before forking, so each does not build it again.
+        for name in {p.template for p in r.model.pages}:
+            try:
+                r.env.get_template(name)
+            except Exception as exc:
+                problems.extend([template_problem(exc, name)])
+        problems.raise_if_errors()
+        done = 0
+        for files, job_problems in _in_batches(todo, progress):
+            done += 1
+            problems.extend(job_problems)
+            for rel, entry, staged in files:
+                writer.accept(rel, entry, staged)
+        _dedupe_template_errors(problems)
+        problems.raise_if_errors()
+        _write_extras(r, theme, writer, specs)
+        written, removed = writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    finally:
+        _STATE.clear()
+    cache.data.manifests[str(out_dir)] = writer.new
+    result.pages = len(r.model.pages)
+    result.feeds = len(specs) * 3
+    result.files = len(writer.new)
+    result.written = written
+    result.removed = removed
+    result.changed = sorted(writer.staged)
+
+
+def _in_batches(todo: list[Job], progress: Progress | None) -> Any:
+    """Run jobs in batches, so a progress bar can move while workers render."""
+    batch = max(200, len(todo) // 20)
+    for start in range(0, len(todo), batch):
+        part = todo[start:start + batch]
+        yield from map_chunks(_run_chunk, part)
+        if progress:
+            progress("render", min(start + batch, len(todo)), len(todo))
+
+
+def _dedupe_template_errors(problems: Problems) -> None:
+    """One template error breaks every page that uses the template: report it once."""
+    seen: set[tuple[str, int, str]] = set()
+    kept = []
+    for p in problems.items:
+        k = (p.path, p.line, p.message)
+        if k not in seen:
+            seen.add(k)
+            kept.append(p)
+    problems.items = kept
+
+
+def _write_extras(r: Renderer, theme: Theme, writer: Writer, specs: list[feeds.FeedSpec]) -> None:
+    config = r.config
+    m = r.model
+    entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
+    entries += [(m.paths[k], feeds.article_modified(r, k)) for k in m.order]
+    writer.write("sitemap.xml", feeds.sitemap(r, entries))
+    writer.write("robots.txt", feeds.robots(r))
+    writer.write("feeds.opml", feeds.opml(r, specs))
+    writer.write(".nojekyll", b"")
+    if config.cname:
+        writer.write("CNAME", (config.cname + "\n").encode())
+    static = theme.static_files()
+    static.update(_walk_files(config.root / config.static_dir))
+    static.update(_content_assets(config.content_path))
+    for rel, source in sorted(static.items()):
+        if rel in writer.new:
+            continue  # a generated file wins over a static file of the same name
+        writer.copy(rel, source)
+
+
+def _walk_files(root: Path) -> dict[str, Path]:
+    from digest.theme import _walk
+
+    return dict(_walk(root))
+
+
+def _content_assets(content: Path) -> dict[str, Path]:
+    """Files beside the articles (images, PDFs) are published at the same relative path."""
+    return {rel: p for rel, p in _walk_files(content).items()
+            if not rel.endswith(".md") and not any(part.startswith(("_", ".")) for part in rel.split("/"))}
+
+
+def render_in_memory(r: Renderer, problems: Problems, result: Any) -> None:
+    """Render every page without writing (digest check): template errors become problems."""
+    for page in r.model.pages:
+        try:
+            r.render(page)
+        except Exception as exc:
+            problems.extend([template_problem(exc, page.template)])
+    _dedupe_template_errors(problems)
+    result.pages = len(r.model.pages)

@@ -1,0 +1,126 @@
+"""Which pages a site has, and the related stories and threads shown on them.
+
+Pure functions of the articles and settings (the cache only saves work).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import defaultdict
+from collections.abc import Mapping
+
+from digest.cache import Cache
+from digest.config import SiteConfig
+from digest.content.model import Article, ExternalStory
+from digest.errors import Problems
+from digest.graph import Page, Resolved, Tag, list_pages
+from digest.markdown import RenderedBody
+from digest.related import THREAD_SIMILARITY, RelatedItem, merge, threads
+from digest.text import tag_key
+from digest.urls import output_file
+
+
+def make_pages(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
+               tags: Mapping[str, Tag], paths: Mapping[str, str], problems: Problems) -> list[Page]:
+    pages: list[Page] = [Page("article", paths[k], "article.html", key=k) for k in order]
+    pages += list_pages("home", "/", order, config.per_page, "index.html", title=config.title)
+    for tag in tags.values():
+        pages += list_pages("tag", tag.path, tag.articles, config.per_page, "tag.html", key=tag.key,
+                            title=tag.name)
+    pages.append(Page("tags", "/tags/", "tags.html", title="Tags"))
+    if config.editions != "none":
+        from digest.editions import edition_pages
+
+        pages += edition_pages(config, articles, order)
+    if config.search.enabled:
+        pages.append(Page("search", "/search/", "search.html", title="Search"))
+    pages.append(Page("404", "/404.html", "404.html", title="Page not found"))
+    _check_collisions(pages, articles, problems)
+    return pages
+
+
+_RESERVED = {"feed.xml": "the site's RSS feed", "atom.xml": "the site's Atom feed",
+             "sitemap.xml": "the sitemap", "robots.txt": "robots.txt", "feed.json": "the JSON feed"}
+
+
+def _check_collisions(pages: list[Page], articles: Mapping[str, Article], problems: Problems) -> None:
+    """Two pages at one output file: the article loses, with an error that names its file."""
+    owner: dict[str, Page] = {}
+    for page in pages:
+        rel = output_file(page.path)
+        if rel in _RESERVED and page.kind == "article":
+            a = articles[page.key]
+            problems.error(a.source_path, a.line_of("slug"), f"its URL {page.path} is taken by {_RESERVED[rel]}")
+            continue
+        other = owner.get(rel)
+        if other is None:
+            owner[rel] = page
+            continue
+        article = page if page.kind == "article" else other if other.kind == "article" else None
+        if article is None:
+            continue  # two generated pages: the permalink settings make them clash; first one wins
+        rival = other if article is page else page
+        a = articles[article.key]
+        problems.error(a.source_path, a.line_of("slug"),
+                       f"its URL {article.path} is also the URL of the {rival.kind} page {rival.title!r}; "
+                       "change its slug")
+
+
+def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
+                        bodies: Mapping[str, RenderedBody], resolved: Resolved, tags: Mapping[str, Tag],
+                        cache: Cache) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
+    """Related stories (explicit first, then computed) and story threads of every article."""
+    from digest import similarity
+
+    rc = config.related
+    keys = sorted(order)
+    body_links = {k: tuple(t for t in resolved.link_targets.get(k, ()) if t and t in articles) for k in keys}
+    stop = similarity.builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
+    feature_cache = cache.data.features
+    settings_fp = hashlib.blake2b(repr((rc, sorted(stop))).encode(), digest_size=8).hexdigest()
+    feats = []
+    for k in keys:
+        a = articles[k]
+        fkey = f"{a.digest}|{k}|{settings_fp}"
+        f = feature_cache.get(fkey)
+        if f is None:
+            body = bodies[k]
+            f = feature_cache[fkey] = similarity.features(
+                a.title, a.summary or body.first_paragraph, body.text, (tag_key(t) for t in a.tags),
+                a.lang, rc, stop)
+        feats.append(f)
+    if len(feature_cache) > 2 * max(64, len(keys)):
+        live = {f"{articles[k].digest}|{k}|{settings_fp}" for k in keys}
+        cache.data.features = {k: v for k, v in feature_cache.items() if k in live}
+    dates = [articles[k].date for k in keys]
+
+    # Features are a function of (digest, key, settings): their cache keys stand for them.
+    inputs = hashlib.blake2b(repr((settings_fp, [articles[k].digest for k in keys], keys,
+                                   sorted(body_links.items()))).encode(), digest_size=16).hexdigest()
+    if cache.data.related is not None and cache.data.related[0] == inputs:
+        computed = cache.data.related[1]
+    else:
+        computed = similarity.compute(keys, feats, dates, body_links, rc)
+        cache.data.related = (inputs, computed)
+
+    related: dict[str, tuple[RelatedItem, ...]] = {}
+    for k in order:
+        related[k] = merge(resolved.related_refs.get(k, ()), computed.get(k, []), rc.count, k, articles)
+
+    edges: dict[str, set[str]] = defaultdict(set)
+    if rc.threads:
+        for k in keys:
+            for ref in resolved.related_refs.get(k, ()):
+                if not isinstance(ref, ExternalStory) and ref in articles and ref != k:
+                    edges[k].add(ref)
+                    edges[ref].add(k)
+            for t in body_links[k]:
+                if t != k:
+                    edges[k].add(t)
+                    edges[t].add(k)
+            for item in computed.get(k, []):
+                if item.reason == "similar" and item.score >= THREAD_SIMILARITY and item.key:
+                    edges[k].add(item.key)
+                    edges[item.key].add(k)
+    story_threads = threads(edges, {k: articles[k].date.timestamp() for k in keys})
+    return related, story_threads

@@ -1,0 +1,95 @@
+"""Related stories: the editor's picks first, then computed ones.
+
+This module holds the contract (``RelatedItem``) and the ordering rules; the
+similarity computation itself lives in ``digest.similarity``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from digest.content.model import ExternalStory
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    """One entry of an article's related block.
+
+    ``reason`` says why it is there: ``editor`` (front matter), ``linked`` (a
+    ``.md`` link between the two bodies) or ``similar`` (computed); computed
+    entries carry the shared tag keys and top shared terms that chose them.
+    """
+
+    key: str | None = None
+    external: ExternalStory | None = None
+    reason: str = "similar"
+    shared_tags: tuple[str, ...] = ()
+    terms: tuple[str, ...] = ()
+    score: float = 0.0
+
+
+def merge(explicit: tuple[str | ExternalStory, ...], computed: list[RelatedItem], count: int,
+          self_key: str, published: Mapping[str, object]) -> tuple[RelatedItem, ...]:
+    """Explicit stories first, in the editor's order, then computed ones until ``count`` stories of
+    this site are listed (external stories do not count; every explicit story is kept)."""
+    items: list[RelatedItem] = []
+    seen: set[str] = {self_key}
+    for ref in explicit:
+        if isinstance(ref, ExternalStory):
+            items.append(RelatedItem(external=ref, reason="editor"))
+        elif ref not in seen and ref in published:
+            seen.add(ref)
+            items.append(RelatedItem(key=ref, reason="editor"))
+    added = len(seen) - 1
+    for item in computed:
+        if added >= count:
+            break
+        if item.key is None or item.key in seen:
+            continue
+        seen.add(item.key)
+        items.append(item)
+        added += 1
+    return tuple(items)
+
+
+THREAD_LIMIT = 12
+THREAD_SIMILARITY = 0.5  # computed similarity at or above this joins two stories into a thread
+
+
+def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
+            limit: int = THREAD_LIMIT) -> dict[str, tuple[str, ...]]:
+    """Story threads: the articles an article is joined to, oldest first, itself included.
+
+    A thread is the connected group of articles joined by the editor's related
+    links, body links or very high similarity. A group too large to read as one
+    story (links to general explainers join unrelated stories) is cut down to the
+    article's direct neighbours, nearest in time first.
+    """
+    seen: set[str] = set()
+    result: dict[str, tuple[str, ...]] = {}
+    for start in sorted(edges):
+        if start in seen:
+            continue
+        group: list[str] = []
+        stack = [start]
+        seen.add(start)
+        while stack:
+            node = stack.pop()
+            group.append(node)
+            for nxt in edges.get(node, ()):
+                if nxt not in seen:
+                    seen.add(nxt)
+                    stack.append(nxt)
+        if len(group) < 2:
+            continue
+        if len(group) <= limit:
+            ordered = tuple(sorted(group, key=lambda k: (dates[k], k)))
+            for k in group:
+                result[k] = ordered
+            continue
+        for k in group:
+            near = sorted(edges.get(k, ()), key=lambda o: (abs(dates[o] - dates[k]), o))[: limit - 1]
+            if near:
+                result[k] = tuple(sorted([k, *near], key=lambda o: (dates[o], o)))
+    return result

@@ -1,0 +1,277 @@
+"""Pages from the site model: template contexts, HTML, and each page's fingerprint.
+
+A page's fingerprint hashes everything its HTML is made from (its data, the
+articles it shows, the templates it uses), so an unchanged fingerprint means
+unchanged bytes and the page need not be rendered again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Any
+
+from markupsafe import Markup
+
+from digest import __version__
+from digest.config import SiteConfig
+from digest.graph import Page, SiteModel
+from digest.markdown import fill_placeholders, render_inline
+from digest.related import RelatedItem
+from digest.text import reading_minutes, strip_tags, truncate, word_count
+from digest.theme import Theme
+from digest.urls import UrlMaker
+from digest.views import (
+    ArticleView,
+    Link,
+    PageView,
+    RelatedView,
+    SiteView,
+    SourceView,
+    safe_link,
+    text_direction,
+)
+
+SUMMARY_LIMIT = 300
+
+
+def config_fingerprint(config: SiteConfig) -> str:
+    return hashlib.blake2b(repr((__version__, config)).encode(), digest_size=12).hexdigest()
+
+
+class Renderer:
+    def __init__(self, model: SiteModel, theme: Theme, *, now: datetime, live_reload: bool = False):
+        self.model = model
+        self.config = model.config
+        self.urls = UrlMaker(model.config.base_url)
+        self.env = theme.environment(self.urls)
+        self.theme = theme
+        self.now = now
+        self.site = SiteView.make(self.config, self.urls, search=self.config.search.enabled)
+        self._views: dict[str, ArticleView] = {}
+        self._template_fp: dict[str, str] = {}
+        self.config_fp = config_fingerprint(self.config)
+        self._latest_edition: Page | None = None
+        self.search_bundle = False  # set when the build makes a search index
+        self.t = self.env.globals["t"]
+        self.env.globals["site"] = self.site
+
+    # --- views -------------------------------------------------------------
+
+    def tag_link(self, key: str, *, count: bool = False) -> Link:
+        """A tag's name and URL; with ``count`` (the tags index only) its number of articles."""
+        tag = self.model.tags[key]
+        return Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key)
+
+    def tag_keys(self, key: str) -> list[str]:
+        """Keys of an article's tags that the site has."""
+        return [k for k in _tag_keys(self.model.articles[key].tags) if k in self.model.tags]
+
+    def article(self, key: str) -> ArticleView:
+        view = self._views.get(key)
+        if view is None:
+            view = self._views[key] = self._make_article(key)
+        return view
+
+    def summary_text(self, key: str) -> str:
+        a = self.model.articles[key]
+        if a.summary:
+            return truncate(strip_tags(a.summary), SUMMARY_LIMIT * 2)
+        body = self.model.bodies.get(key)
+        return truncate(body.first_paragraph, SUMMARY_LIMIT) if body else ""
+
+    def _make_article(self, key: str) -> ArticleView:
+        a = self.model.articles[key]
+        path = self.model.paths[key]
+        body = self.model.bodies.get(key)
+        text = body.text if body else ""
+        summary = self.summary_text(key)
+        if a.summary:
+            summary_html = Markup(render_inline(a.summary, unsafe_html=self.config.markdown.unsafe_html))
+        else:
+            summary_html = Markup.escape(summary)
+        source = SourceView(a.source.name, safe_link(a.source.url)) if a.source else None
+        return ArticleView(
+            key=key, title=a.title, url=self.urls.url(path), absolute_url=self.urls.absolute(path),
+            date=a.date, updated=a.updated, lang=a.lang, dir=text_direction(a.lang),
+            tags=tuple(self.tag_link(t) for t in self.tag_keys(key)),
+            summary=summary, summary_html=summary_html, source=source,
+            image=self.urls.asset(a.image), image_alt=a.image_alt or "", authors=a.authors,
+            reading_minutes=reading_minutes(text, a.lang), words=word_count(text),
+            draft=a.draft, scheduled=a.date > self.now, extra=a.extra,
+        )
+
+    def body_html(self, key: str) -> Markup:
+        body = self.model.bodies[key]
+        targets = self.model.link_targets.get(key, ())
+        links = body.links
+
+        def link_url(i: int) -> str | None:
+            if i >= len(targets) or targets[i] is None:
+                return None
+            url = self.urls.url(self.model.paths[targets[i]])  # type: ignore[index]
+            fragment = links[i].fragment
+            return url + "#" + fragment if fragment else url
+
+        return Markup(fill_placeholders(body.html, link_url, self.urls.base_path.rstrip("/")))
+
+    def related(self, key: str) -> list[RelatedView]:
+        out = []
+        for item in self.model.related.get(key, ()):
+            out.append(self._related_view(item))
+        return out
+
+    def _related_view(self, item: RelatedItem) -> RelatedView:
+        if item.external is not None:
+            ext = item.external
+            return RelatedView(title=ext.title, url=safe_link(ext.url), external=True, reason=item.reason,
+                               source=ext.source, summary=ext.summary)
+        assert item.key is not None
+        view = self.article(item.key)
+        return RelatedView(title=view.title, url=view.url, external=False, reason=item.reason,
+                           summary=view.summary, article=view,
+                           shared_tags=tuple(self.tag_link(t) for t in item.shared_tags if t in self.model.tags),
+                           terms=item.terms)
+
+    # --- pages -------------------------------------------------------------
+
+    def page_view(self, page: Page, title: str, description: str = "", lang: str | None = None,
+                  feeds: tuple[Link, ...] = ()) -> PageView:
+        lang = lang or self.config.language
+        prev_url = next_url = None
+        if page.total > 1:
+            from digest.urls import paginated
+
+            base = page.path if page.number == 1 else page.path.rsplit("/page/", 1)[0] + "/"
+            if page.number > 1:
+                prev_url = self.urls.url(paginated(base, page.number - 1))
+            if page.number < page.total:
+                next_url = self.urls.url(paginated(base, page.number + 1))
+        site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
+                      Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
+                      Link(f"{self.config.title} (JSON Feed)", self.site.json_url, key="json"))
+        return PageView(
+            kind=page.kind, title=title, url=self.urls.url(page.path), absolute_url=self.urls.absolute(page.path),
+            lang=lang, dir=text_direction(lang), description=description or self.config.description,
+            number=page.number, total=page.total, prev_url=prev_url, next_url=next_url,
+            feeds=feeds + site_feeds, links={rel: self.urls.url(p) for rel, p in page.links}, when=page.when,
+        )
+
+    def context(self, page: Page) -> dict[str, Any]:
+        kind = page.kind
+        if kind == "article":
+            view = self.article(page.key)
+            return {
+                "page": self.page_view(page, view.title, view.summary, view.lang),
+                "article": view, "body": self.body_html(page.key), "related": self.related(page.key),
+                "thread": [self.article(k) for k in self.model.threads.get(page.key, ())],
+            }
+        if kind == "tag":
+            tag = self.model.tags[page.key]
+            link = self.tag_link(page.key)
+            feeds = (Link(f"{tag.name} (RSS)", self.urls.url(tag.path + "feed.xml"), key="rss"),
+                     Link(f"{tag.name} (Atom)", self.urls.url(tag.path + "atom.xml"), key="atom"),
+                     Link(f"{tag.name} (JSON Feed)", self.urls.url(tag.path + "feed.json"), key="json"))
+            return {"page": self.page_view(page, tag.name, feeds=feeds), "tag": link,
+                    "articles": [self.article(k) for k in page.items]}
+        if kind == "tags":
+            links = sorted((self.tag_link(k, count=True) for k in self.model.tags),
+                           key=lambda t: (-t.count, t.name.casefold()))
+            return {"page": self.page_view(page, self.t("all_tags", self.config.language)), "tags": links}
+        ctx: dict[str, Any] = {"page": self.page_view(page, self._title(page)),
+                               "articles": [self.article(k) for k in page.items]}
+        if kind == "home" and page.number == 1:
+            edition = self.latest_edition()
+            if edition is not None:
+                shown = set(edition.items)
+                ctx["edition"] = {"when": edition.when, "url": self.urls.url(edition.path),
+                                  "articles": [self.article(k) for k in edition.items]}
+                ctx["articles"] = [a for a in ctx["articles"] if a.key not in shown]
+        elif kind == "year":
+            ctx["months"] = self._months(page)
+        elif kind == "search":
+            ctx["search_bundle"] = self.search_bundle
+        return ctx
+
+    def _title(self, page: Page) -> str:
+        lang = self.config.language
+        if page.kind in ("edition", "month") and page.when is not None:
+            from digest.theme import format_date
+
+            if page.kind == "month":
+                return format_date(page.when, lang, "MMMM y")
+            if self.config.editions == "weekly":
+                return page.title
+            return format_date(page.when, lang)
+        if page.kind == "404":
+            return self.t("not_found", lang)
+        if page.kind == "search":
+            return self.t("search", lang)
+        return page.title or self.config.title
+
+    def latest_edition(self) -> Page | None:
+        """The edition of the newest story: the home page shows it first."""
+        if self._latest_edition is None and self.model.order and self.config.editions != "none":
+            from digest.editions import edition_path
+
+            path = edition_path(self.config, self.model.articles[self.model.order[0]].date)
+            self._latest_edition = next((p for p in self.model.pages if p.kind == "edition" and p.path == path),
+                                        None)
+        return self._latest_edition
+
+    def _months(self, page: Page) -> list[Link]:
+        from digest.theme import format_date
+
+        months: dict[str, list[str]] = {}
+        for key in page.items:
+            d = self.model.articles[key].date
+            months.setdefault(f"{page.path}{d.month:02d}/", []).append(key)
+        return [Link(format_date(self.model.articles[keys[-1]].date, self.config.language, "MMMM y"),
+                     self.urls.url(path), len(keys)) for path, keys in sorted(months.items(), reverse=True)]
+
+    def render(self, page: Page) -> str:
+        template = self.env.get_template(page.template)
+        return template.render(self.context(page))
+
+    # --- fingerprints -------------------------------------------------------
+
+    def template_fingerprint(self, name: str) -> str:
+        fp = self._template_fp.get(name)
+        if fp is None:
+            fp = self._template_fp[name] = self.theme.fingerprint(self.env, name)
+        return fp
+
+    def fingerprint(self, page: Page) -> str:
+        """Hash of every input of the page's HTML."""
+        m = self.model
+        parts: list[Any] = [self.config_fp, self.template_fingerprint(page.template), page]
+        shown: list[str] = list(page.items)
+        if page.kind == "article":
+            key = page.key
+            shown.append(key)
+            parts.append(m.link_targets.get(key, ()))
+            parts.append([m.paths.get(t) for t in m.link_targets.get(key, ()) if t])
+            parts.append(m.related.get(key, ()))
+            shown.extend(item.key for item in m.related.get(key, ()) if item.key)
+            shown.extend(m.threads.get(key, ()))
+            parts.append(m.threads.get(key, ()))
+        elif page.kind == "tag":
+            parts.append(m.tags[page.key].name)
+        elif page.kind == "tags":
+            parts.append([(t.key, t.name, len(t.articles)) for t in m.tags.values()])
+        elif page.kind == "home" and page.number == 1 and (edition := self.latest_edition()) is not None:
+            parts.append(edition.path)
+            shown.extend(edition.items)
+        elif page.kind == "search":
+            parts.append(self.search_bundle)
+        for key in shown:
+            a = m.articles[key]
+            tags = [m.tags[t].name for t in self.tag_keys(key)]
+            parts.append((a.digest, m.paths[key], tags, key in m.unpublished, a.date > self.now))
+        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+
+
+def _tag_keys(tags: tuple[str, ...]) -> list[str]:
+    from digest.text import tag_key
+
+    return [tag_key(t) for t in tags]

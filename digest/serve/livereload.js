@@ -1,0 +1,65 @@
+// digest serve: live reload. Injected into HTML responses by the preview server only.
+(function () {
+  "use strict";
+  if (window.__digestReload) return;
+  window.__digestReload = true;
+  var OVERLAY = "digest-error-overlay";
+
+  function showErrors(data) {
+    var box = document.getElementById(OVERLAY);
+    if (!box) {
+      box = document.createElement("div");
+      box.id = OVERLAY;
+      box.setAttribute("role", "alert");
+      box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
+        "background:rgba(20,20,24,.94);color:#fff;font:15px/1.5 ui-monospace,SFMono-Regular,Menlo,monospace;";
+      document.body.appendChild(box);
+    }
+    box.textContent = "";
+    var title = document.createElement("h2");
+    title.textContent = "digest: the site did not build";
+    title.style.cssText = "margin:0 0 1rem;color:#ff8a80;font:bold 18px system-ui,sans-serif;";
+    box.appendChild(title);
+    var pre = document.createElement("pre");
+    pre.style.cssText = "white-space:pre-wrap;margin:0;";
+    pre.textContent = (data.problems || []).join("\n") || data.message || "unknown error";
+    box.appendChild(pre);
+    var note = document.createElement("p");
+    note.textContent = "Fix the file and save: this page reloads by itself. The last good build is still served.";
+    note.style.cssText = "color:#ccc;font-family:system-ui,sans-serif;";
+    box.appendChild(note);
+  }
+
+  function clearErrors() {
+    var box = document.getElementById(OVERLAY);
+    if (box) box.remove();
+  }
+
+  function swapStyles() {
+    var links = document.querySelectorAll('link[rel="stylesheet"]');
+    for (var i = 0; i < links.length; i++) {
+      var link = links[i];
+      var url = new URL(link.href, location.href);
+      if (url.origin !== location.origin) continue;
+      url.searchParams.set("digest-reload", Date.now().toString());
+      var next = link.cloneNode();
+      next.href = url.toString();
+      next.onload = (function (old) { return function () { old.remove(); }; })(link);
+      link.parentNode.insertBefore(next, link.nextSibling);
+    }
+  }
+
+  function connect() {
+    var source = new EventSource("/__digest__/events");
+    source.addEventListener("reload", function () { location.reload(); });
+    source.addEventListener("css", function () { clearErrors(); swapStyles(); });
+    source.addEventListener("error", function (e) {
+      if (!e.data) return;  // a dropped connection, not a build error
+      try { showErrors(JSON.parse(e.data)); } catch (err) { /* ignore */ }
+    });
+    source.addEventListener("ok", function () {
+      if (document.getElementById(OVERLAY)) { location.reload(); }
+    });
+  }
+  if (window.EventSource) connect();
+})();

@@ -1,0 +1,133 @@
+"""Watching a site for changes: which files matter, what kind of change each is, and debouncing.
+
+Editors save in odd ways: swap files, backup files, writing a temporary file and
+renaming it over the original. Only the files that are part of the site count,
+and a burst of events becomes one rebuild.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+Kind = Literal["config", "content", "template", "static"]
+
+_TEMP_SUFFIXES = (".swp", ".swo", ".swx", ".swpx", ".tmp", ".temp", ".bak", ".kate-swp", ".crdownload",
+                  ".part", "___jb_tmp___", "___jb_old___", ".orig", ".rej", ".DS_Store")
+_TEMP_NAMES = {"4913", ".DS_Store", "Thumbs.db"}
+
+
+def is_editor_temp(name: str) -> bool:
+    """Swap, backup and lock files of common editors (vim, emacs, JetBrains, kate, macOS)."""
+    return (name in _TEMP_NAMES or name.endswith("~") or name.endswith(_TEMP_SUFFIXES)
+            or (name.startswith("#") and name.endswith("#")) or name.startswith(".#")
+            or name.startswith(".~lock.") or name.startswith("."))
+
+
+@dataclass(frozen=True)
+class SiteLayout:
+    """The folders of a site that ``classify`` needs (from site.yml, or defaults)."""
+
+    root: Path
+    content_dir: str = "content"
+    static_dir: str = "static"
+    output_dir: str = "public"
+    cache_dir: str = ".digest-cache"
+    theme: str = "default"
+
+
+def classify(path: Path, site: SiteLayout) -> Kind | None:
+    """What kind of change a changed file is, or None when it does not affect the site."""
+    try:
+        rel = path.resolve().relative_to(site.root.resolve()) if path.is_absolute() else path
+    except ValueError:
+        return None
+    parts = rel.parts
+    if not parts or is_editor_temp(parts[-1]):
+        return None
+    if any(p.startswith(".") for p in parts[:-1]):
+        return None
+    first = parts[0]
+    if first in (site.output_dir, site.cache_dir):
+        return None
+    if len(parts) == 1:
+        return "config" if first == "site.yml" else None
+    if first == site.content_dir:
+        if any(p.startswith("_") for p in parts[1:]):
+            return None
+        return "content" if rel.suffix == ".md" else "static"
+    if first == site.static_dir:
+        return "static"
+    if first == "themes" and len(parts) >= 3 and parts[1] == site.theme:
+        if parts[2] == "templates":
+            return "template"
+        if parts[2] == "static":
+            return "static"
+    return None
+
+
+class ChangeQueue:
+    """Changed paths from watchdog's thread, handed out in debounced batches."""
+
+    def __init__(self, quiet_seconds: float = 0.08):
+        self.quiet = quiet_seconds
+        self._q: queue.Queue[Path] = queue.Queue()
+
+    def put(self, path: Path) -> None:
+        self._q.put(path)
+
+    def batch(self, stop: threading.Event) -> set[Path]:
+        """Wait for a change, then gather what follows until things are quiet."""
+        found: set[Path] = set()
+        while not stop.is_set():
+            try:
+                found.add(self._q.get(timeout=0.25))
+                break
+            except queue.Empty:
+                continue
+        deadline = time.monotonic() + self.quiet
+        while not stop.is_set():
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                break
+            try:
+                found.add(self._q.get(timeout=remaining))
+                deadline = time.monotonic() + self.quiet
+            except queue.Empty:
+                break
+        return found
+
+
+def start_observer(site: SiteLayout, changes: ChangeQueue) -> object:
+    """Start a watchdog observer on the site's folder; every event's paths go to ``changes``."""
+    from watchdog.events import FileSystemEvent, FileSystemEventHandler
+    from watchdog.observers import Observer
+
+    class Handler(FileSystemEventHandler):
+        def on_any_event(self, event: FileSystemEvent) -> None:
+            if event.event_type in ("opened", "closed_no_write"):
+                return
+            if event.is_directory and event.event_type == "modified":
+                return
+            for raw in (event.src_path, getattr(event, "dest_path", "")):
+                if raw:
+                    changes.put(Path(raw if isinstance(raw, str) else raw.decode()))
+
+    observer = Observer()
+    handler = Handler()
+    observer.schedule(handler, str(site.root), recursive=False)  # site.yml, and folders appearing
+    for folder in (site.content_dir, site.static_dir, "themes"):
+        if (site.root / folder).is_dir():
+            observer.schedule(handler, str(site.root / folder), recursive=True)
+    observer.daemon = True
+    observer.start()
+    return observer
+
+
+def kinds(paths: Iterable[Path], site: SiteLayout) -> set[Kind]:
+    return {k for p in paths if (k := classify(p, site)) is not None}

@@ -1,0 +1,151 @@
+"""Themes: the Jinja2 environment, template lookup with overrides, static files.
+
+A site's theme (``theme: name`` in site.yml, files in ``themes/name/``) overrides
+any template or static file of the built-in default theme by file name; whatever
+it does not override comes from the default.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import traceback
+from collections.abc import Iterator
+from datetime import datetime
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from jinja2 import meta as jinja_meta
+
+from digest.config import SiteConfig
+from digest.errors import DigestError, Problem
+from digest.i18n import translator
+from digest.urls import UrlMaker
+
+
+def builtin_theme_dir() -> Path:
+    """The default theme: packaged as ``digest.themes``, or ``themes/`` of a source checkout."""
+    try:
+        return Path(str(resources.files("digest.themes") / "default"))
+    except ModuleNotFoundError:  # pragma: no cover - running from a checkout without installing
+        return Path(__file__).resolve().parent.parent / "themes" / "default"
+
+
+class Theme:
+    """The theme chain of a site: its own theme folder (if any) over the built-in default."""
+
+    def __init__(self, config: SiteConfig):
+        self.config = config
+        self.dirs: list[Path] = []
+        builtin = builtin_theme_dir()
+        own = config.root / "themes" / config.theme
+        if own.is_dir() and own.resolve() != builtin.resolve():
+            self.dirs.append(own)
+        elif config.theme != "default" and not own.is_dir():
+            raise DigestError(f"theme {config.theme!r} not found: expected a folder themes/{config.theme}/",
+                              config.path, 1)
+        self.dirs.append(builtin)
+
+    @property
+    def template_dirs(self) -> list[Path]:
+        return [d / "templates" for d in self.dirs if (d / "templates").is_dir()]
+
+    def static_files(self) -> dict[str, Path]:
+        """Output path -> source file; the site's theme wins over the default."""
+        files: dict[str, Path] = {}
+        for d in reversed(self.dirs):
+            files.update(_walk(d / "static"))
+        return files
+
+    def environment(self, urls: UrlMaker) -> jinja2.Environment:
+        env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
+            autoescape=True,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            auto_reload=False,
+            cache_size=-1,
+            undefined=jinja2.Undefined,
+        )
+        env.filters["date"] = format_date
+        env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+        env.filters["ld_person"] = lambda name: {"@type": "Person", "name": name}
+        env.filters["url"] = urls.url
+        env.filters["absolute"] = urls.absolute
+        env.globals["url"] = urls.url
+        env.globals["absolute_url"] = urls.absolute
+        env.globals["t"] = translator(self.config.params.get("strings"))
+        return env
+
+    def fingerprint(self, env: jinja2.Environment, template: str) -> str:
+        """Hash of a template and everything it extends, includes or imports."""
+        h = hashlib.blake2b(digest_size=12)
+        for name in sorted(template_closure(env, template)):
+            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            h.update(name.encode() + b"\0" + source.encode() + b"\0")
+        return h.hexdigest()
+
+
+def _walk(root: Path) -> Iterator[tuple[str, Path]]:
+    if not root.is_dir():
+        return
+    for dirpath, dirnames, filenames in os.walk(root):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or name.endswith("~"):
+                continue
+            full = Path(dirpath) / name
+            yield full.relative_to(root).as_posix(), full
+
+
+def template_closure(env: jinja2.Environment, name: str) -> set[str]:
+    """A template and every template it references, transitively."""
+    seen: set[str] = set()
+    todo = [name]
+    while todo:
+        current = todo.pop()
+        if current in seen or env.loader is None:
+            continue
+        seen.add(current)
+        try:
+            source = env.loader.get_source(env, current)[0]
+            refs = jinja_meta.find_referenced_templates(env.parse(source))
+        except (jinja2.TemplateError, OSError):
+            continue
+        todo.extend(r for r in refs if r)
+    return seen
+
+
+@lru_cache(maxsize=64)
+def _babel_locale(lang: str) -> Any:
+    from babel import Locale, UnknownLocaleError
+
+    try:
+        return Locale.parse(lang.replace("-", "_"))
+    except (UnknownLocaleError, ValueError, TypeError):
+        return Locale.parse("en")
+
+
+def format_date(value: Any, lang: str = "en", pattern: str = "d MMMM y") -> str:
+    """A date as the article's language writes it: '1 जनवरी 2025', '1 January 2025'."""
+    if not isinstance(value, datetime):
+        return ""
+    from babel.dates import format_date as babel_format
+
+    return babel_format(value.date(), pattern, locale=_babel_locale(lang or "en"))
+
+
+def template_problem(exc: BaseException, fallback: str) -> Problem:
+    """A template error as path:line, pointing into the template, not into digest."""
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return Problem(exc.filename or exc.name or fallback, exc.lineno or 1, f"template error: {exc.message}")
+    if isinstance(exc, jinja2.TemplateNotFound):
+        return Problem(fallback, 1, f"template not found: {exc.name}")
+    path, line = fallback, 1
+    for frame in traceback.extract_tb(exc.__traceback__):
+        if frame.filename.endswith((".html", ".xml", ".j2", ".txt")):
+            path, line = frame.filename, frame.lineno or 1
+    return Problem(path, line, f"template error: {type(exc).__name__}: {exc}")

@@ -1,0 +1,175 @@
+"""Writing the output folder safely.
+
+Nothing touches the output folder until every page has been made. Files go to a
+staging folder beside it first; ``commit`` then either swaps the whole folder in
+(a clean build) or moves just the changed files in (an incremental build, where
+unchanged files keep their modification times). A failed build calls ``abort``
+and the previous output stays exactly as it was.
+
+Every path is checked: nothing is written outside the output folder.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import posixpath
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from digest.errors import DigestError
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """What the manifest knows of one output file."""
+
+    hash: str  # of the bytes
+    fingerprint: str  # of the inputs ("" when unknown)
+    size: int
+    mtime_ns: int
+
+
+def file_hash(data: bytes) -> str:
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
+
+
+def safe_relpath(rel: str) -> str:
+    """A normalised relative path inside the output folder, or DigestError."""
+    norm = posixpath.normpath(rel.replace("\\", "/"))
+    if rel.startswith("/") or norm.startswith("../") or norm in ("..", ".", "") or "\x00" in rel \
+            or os.path.isabs(norm) or (len(norm) > 1 and norm[1] == ":"):
+        raise DigestError(f"refusing to write outside the output folder: {rel!r}")
+    return norm
+
+
+class Writer:
+    def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None):
+        self.out_dir = out_dir
+        self.old = manifest if manifest is not None and out_dir.is_dir() else None
+        self.incremental = self.old is not None
+        self.staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
+        if self.staging.exists():
+            shutil.rmtree(self.staging)
+        self.staging.mkdir(parents=True)
+        self.new: dict[str, Entry] = {}
+        self.staged: list[str] = []
+        self.written = 0
+
+    # --- deciding -----------------------------------------------------------
+
+    def unchanged(self, rel: str, fingerprint: str) -> bool:
+        """True (and the file kept) when the previous build wrote it from the same inputs."""
+        if not self.incremental or not fingerprint:
+            return False
+        old = self.old.get(rel) if self.old else None
+        if old is None or old.fingerprint != fingerprint or not self._intact(rel, old):
+            return False
+        self.new[rel] = old
+        return True
+
+    def _intact(self, rel: str, old: Entry) -> bool:
+        try:
+            st = os.stat(self.out_dir / rel)
+        except OSError:
+            return False
+        return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns
+
+    # --- writing ------------------------------------------------------------
+
+    def prepare(self, rel: str, data: bytes, fingerprint: str = "") -> tuple[str, Entry, bool]:
+        """Stage a file unless the output already holds these bytes; safe in a worker process.
+
+        Returns (path, entry, staged) for ``accept`` in the parent process.
+        """
+        rel = safe_relpath(rel)
+        digest = file_hash(data)
+        old = self.old.get(rel) if self.old else None
+        if old is not None and old.hash == digest and self._intact(rel, old):
+            return rel, Entry(digest, fingerprint, old.size, old.mtime_ns), False
+        target = self.staging / rel
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(data)
+        except OSError as exc:
+            raise DigestError(f"cannot write {rel}: {exc.strerror}", self.out_dir, 1) from None
+        return rel, Entry(digest, fingerprint, len(data), 0), True
+
+    def accept(self, rel: str, entry: Entry, staged: bool) -> None:
+        if rel in self.new and staged:
+            raise DigestError(f"two outputs of this build write the same file: {rel}")
+        self.new[rel] = entry
+        if staged:
+            self.staged.append(rel)
+
+    def write(self, rel: str, data: bytes, fingerprint: str = "") -> None:
+        self.accept(*self.prepare(rel, data, fingerprint))
+
+    def copy(self, rel: str, source: Path) -> None:
+        """Copy a static file; unchanged sources (same size and mtime) are not even read."""
+        try:
+            st = source.stat()
+            fingerprint = f"copy|{source}|{st.st_size}|{st.st_mtime_ns}"
+            if self.unchanged(safe_relpath(rel), fingerprint):
+                return
+            data = source.read_bytes()
+        except OSError as exc:
+            raise DigestError(f"cannot read: {exc.strerror}", source, 1) from None
+        self.write(rel, data, fingerprint)
+
+    # --- finishing ----------------------------------------------------------
+
+    def commit(self) -> tuple[int, int]:
+        """Put the staged files in place; returns (files written, files removed)."""
+        removed = 0
+        if not self.incremental:
+            self._swap()
+            written = len(self.staged)
+        else:
+            for rel in self.staged:
+                dest = self.out_dir / rel
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                if dest.is_dir() and not dest.is_symlink():
+                    shutil.rmtree(dest)
+                os.replace(self.staging / rel, dest)
+            written = len(self.staged)
+            assert self.old is not None
+            for rel in sorted(set(self.old) - set(self.new), reverse=True):
+                removed += _remove(self.out_dir, rel)
+            shutil.rmtree(self.staging, ignore_errors=True)
+        for rel in self.staged:  # remember the real mtimes, so the next build can trust them
+            entry = self.new[rel]
+            st = os.stat(self.out_dir / rel)
+            self.new[rel] = Entry(entry.hash, entry.fingerprint, st.st_size, st.st_mtime_ns)
+        self.written = written
+        return written, removed
+
+    def _swap(self) -> None:
+        old = self.out_dir.parent / f".{self.out_dir.name}.old-{os.getpid()}"
+        if self.out_dir.exists() or self.out_dir.is_symlink():
+            os.replace(self.out_dir, old)
+        os.replace(self.staging, self.out_dir)
+        if old.exists():
+            shutil.rmtree(old, ignore_errors=True)
+
+    def abort(self) -> None:
+        shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _remove(out_dir: Path, rel: str) -> int:
+    path = out_dir / rel
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return 0
+    except OSError:
+        return 0
+    parent = path.parent
+    while parent != out_dir:
+        try:
+            parent.rmdir()
+        except OSError:
+            break
+        parent = parent.parent
+    return 1

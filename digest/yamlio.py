@@ -1,0 +1,137 @@
+"""YAML reading for front matter and site.yml: fast, strict and line-aware.
+
+* libyaml's C parser when PyYAML has it (about ten times faster than pure Python).
+* Duplicate keys are an error (PyYAML silently keeps the last one).
+* Tabs: libyaml accepts a tab where YAML allows none (after a plain scalar, as
+  indentation), the pure-Python parser rejects it. Text holding a tab is therefore
+  parsed again by the strict parser, so both give the same answer.
+* An impossible timestamp (``2024-02-30``) stays a string for the caller to report,
+  instead of escaping as a bare ``ValueError``.
+* The line of every top-level key is kept, so errors can point at it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import yaml
+from yaml.constructor import SafeConstructor
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+
+try:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import CSafeLoader as _FastBase
+except ImportError:  # pragma: no cover
+    from yaml import SafeLoader as _FastBase  # type: ignore[assignment]
+
+
+class YamlError(Exception):
+    """A YAML problem at a 1-based line of the parsed text."""
+
+    def __init__(self, message: str, line: int):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+def _check_duplicates(node: MappingNode) -> None:
+    seen: dict[object, int] = {}
+    for key_node, _ in node.value:
+        if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
+            continue
+        key = (key_node.tag, key_node.value)
+        line = key_node.start_mark.line + 1
+        if key in seen:
+            raise YamlError(f"duplicate key {key_node.value!r} (first defined on line {seen[key]})", line)
+        seen[key] = line
+
+
+class _StrictMixin:
+    def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
+        if isinstance(node, MappingNode):
+            _check_duplicates(node)
+        return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
+
+    def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)  # type: ignore[misc]
+        except ValueError:
+            return self.construct_scalar(node)  # type: ignore[attr-defined]
+
+
+class FastLoader(_StrictMixin, _FastBase):  # type: ignore[misc,valid-type]
+    pass
+
+
+class StrictLoader(_StrictMixin, yaml.SafeLoader):  # type: ignore[misc]
+    pass
+
+
+for _loader in (FastLoader, StrictLoader):
+    _loader.add_constructor("tag:yaml.org,2002:timestamp", _StrictMixin.construct_yaml_timestamp)
+    _loader.add_constructor("tag:yaml.org,2002:map", SafeConstructor.construct_yaml_map)
+
+
+@dataclass(frozen=True, slots=True)
+class YamlDocument:
+    data: Any
+    key_lines: dict[str, int]  # key (nested: ``outer.inner``) -> 1-based line in the parsed text
+
+
+def load(text: str) -> YamlDocument:
+    """Parse one YAML document; raise YamlError with the line of the problem."""
+    doc = _load_with(FastLoader, text)
+    if "\t" in text and FastLoader is not StrictLoader:
+        doc = _load_with(StrictLoader, text)
+    return doc
+
+
+def _load_with(loader_cls: type, text: str) -> YamlDocument:
+    loader = loader_cls(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return YamlDocument(None, {})
+        data = loader.construct_document(node)
+        lines: dict[str, int] = {}
+        _key_lines(node, "", lines, depth=0)
+        return YamlDocument(data, lines)
+    except YamlError:
+        raise
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark is not None else 1
+        raise YamlError(_describe(exc), line) from None
+    except yaml.YAMLError as exc:
+        raise YamlError(f"invalid YAML: {exc}", 1) from None
+    except RecursionError:
+        raise YamlError("invalid YAML: nested too deeply", 1) from None
+    finally:
+        loader.dispose()
+
+
+def _key_lines(node: Node, prefix: str, lines: dict[str, int], depth: int) -> None:
+    """Record the line of every mapping key, nested ones as ``outer.inner``."""
+    if not isinstance(node, MappingNode) or depth > 3:
+        return
+    for key_node, value_node in node.value:
+        if isinstance(key_node, ScalarNode):
+            name = prefix + str(key_node.value)
+            lines.setdefault(name, key_node.start_mark.line + 1)
+            if isinstance(value_node, SequenceNode):
+                for i, item in enumerate(value_node.value):
+                    lines.setdefault(f"{name}[{i}]", item.start_mark.line + 1)
+            _key_lines(value_node, name + ".", lines, depth + 1)
+
+
+def _describe(exc: yaml.MarkedYAMLError) -> str:
+    problem = exc.problem or "syntax error"
+    if "'\\t'" in problem or "\\t" in problem:
+        problem = "a tab character where YAML allows none (use spaces)"
+    elif exc.context:
+        problem = f"{exc.context}: {problem}"
+    where = f" (column {exc.problem_mark.column + 1})" if exc.problem_mark is not None else ""
+    if exc.context_mark is not None and exc.problem_mark is not None \
+            and exc.context_mark.line != exc.problem_mark.line:
+        where += f", opened on line {exc.context_mark.line + 1}"
+    return f"invalid YAML: {problem}{where}"
