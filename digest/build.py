@@ -73,7 +73,10 @@ class Builder:
         return self.cache
 
     def build(self) -> BuildResult:
+        from digest.parallel import set_jobs
+
         started = time.perf_counter()
+        set_jobs(self.options.jobs)
         problems = Problems()
         config = load_config(self.root, problems)
         if self.options.base_url:
@@ -109,7 +112,7 @@ class Builder:
         if self.options.write:
             from digest.output import write_site
 
-            write_site(renderer, theme, cache, problems, result, self.options.jobs, self.progress)
+            write_site(renderer, theme, cache, problems, result, self.progress)
             cache.save()
         else:
             from digest.output import render_in_memory

@@ -131,9 +131,16 @@ def build_tags(config: SiteConfig, articles: Mapping[str, Article], order: Itera
             members[k].append(key)
     tags = {}
     for k in sorted(members):
-        name = min(spellings[k].items(), key=lambda item: (-item[1], item[0]))[0]
+        name = min(spellings[k].items(), key=_spelling_rank)[0]
         tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]))
     return tags
+
+
+def _spelling_rank(item: tuple[str, int]) -> tuple[int, int, str]:
+    """Most used first; on a tie, a mixed-case spelling ("Kim Jong Un") over SHOUTING or lower case."""
+    name, count = item
+    mixed = 0 if name != name.upper() and name != name.lower() else 1
+    return (-count, mixed, name)
 
 
 # --- pages -------------------------------------------------------------------

@@ -12,7 +12,7 @@ from typing import Any
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "skip": "Skip to content", "home": "Home", "tags": "Tags", "search": "Search", "feeds": "Feeds",
+        "skip": "Skip to content", "site_nav": "Site", "home": "Home", "tags": "Tags", "search": "Search", "feeds": "Feeds",
         "related": "Related stories", "thread": "This story so far", "this_article": "you are here",
         "source": "Source", "read_more": "Read more", "read_at": "Read at", "minutes": "min read",
         "shared_tags": "Shared tags", "newer": "Newer", "older": "Older", "page": "Page", "of": "of",
@@ -28,7 +28,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "months": "Months", "no_stories": "No stories yet.",
     },
     "hi": {
-        "skip": "सामग्री पर जाएँ", "home": "मुखपृष्ठ", "tags": "टैग", "search": "खोजें", "feeds": "फ़ीड",
+        "skip": "सामग्री पर जाएँ", "site_nav": "साइट", "home": "मुखपृष्ठ", "tags": "टैग", "search": "खोजें", "feeds": "फ़ीड",
         "related": "संबंधित ख़बरें", "thread": "अब तक की कहानी", "this_article": "आप यहाँ हैं",
         "source": "स्रोत", "read_more": "पूरा पढ़ें", "read_at": "यहाँ पढ़ें", "minutes": "मिनट में पढ़ें",
         "shared_tags": "साझा टैग", "newer": "नई", "older": "पुरानी", "page": "पृष्ठ", "of": "में से",

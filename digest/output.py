@@ -93,10 +93,7 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 
 def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, result: Any,
-               jobs_setting: int, progress: Progress | None) -> None:
-    from digest.parallel import set_jobs
-
-    set_jobs(jobs_setting)
+               progress: Progress | None) -> None:
     config = r.config
     out_dir = config.output_path
     manifest = cache.data.manifests.get(str(out_dir))

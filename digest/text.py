@@ -10,6 +10,7 @@ that Indic text uses inside words are kept too.
 from __future__ import annotations
 
 import html
+import re
 import unicodedata
 
 import regex
@@ -17,9 +18,11 @@ import regex
 WORD_CHARS = r"\p{L}\p{M}\p{N}\u200c\u200d"
 _NON_WORD = regex.compile(rf"[^{WORD_CHARS}]+")
 _WORD = regex.compile(rf"[{WORD_CHARS}]+")
-_TAG = regex.compile(r"<[^>]*>")
-_SPACE = regex.compile(r"\s+")
-_LATIN = regex.compile(r"\p{Latin}")
+_BLOCK_END = re.compile(r"<(?:br|hr|/?p|/li|/h[1-6]|/div|/t[dh]|/tr|/blockquote|/pre|/figcaption)\b[^>]*>", re.I)
+_TAG = re.compile(r"<[^>]*>")
+_SPACE = re.compile(r"\s+")
+_ASCII_LETTERS = re.compile(r"[A-Za-z]")
+_DEVANAGARI = re.compile(r"[\u0900-\u097F]")
 
 
 def nfc(text: str) -> str:
@@ -57,7 +60,7 @@ def words(text: str) -> list[str]:
 
 def strip_tags(fragment: str) -> str:
     """Plain text from an HTML fragment: tags dropped, entities decoded, space folded."""
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", fragment))).strip()
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", _BLOCK_END.sub(" ", fragment)))).strip()
 
 
 def truncate(text: str, limit: int) -> str:
@@ -80,7 +83,8 @@ def reading_minutes(text: str, lang: str = "en") -> int:
     rate follows from the script that dominates the text, not from ``lang`` alone.
     """
     count = word_count(text)
-    latin = len(_LATIN.findall(text[:4000]))
-    letters = max(1, len(regex.findall(r"\p{L}", text[:4000])))
-    rate = 230 if latin / letters > 0.5 else 160
+    sample = text[:4000]
+    latin = len(_ASCII_LETTERS.findall(sample))
+    devanagari = len(_DEVANAGARI.findall(sample))
+    rate = 160 if devanagari > latin else 230
     return max(1, round(count / rate))

@@ -170,15 +170,16 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     image = r.url("image", meta.get("image"), "image")
     image_alt = r.text("image_alt")
     draft = _flag(r, "draft")
-    if any(isinstance(p, Problem) and p.severity == "error" for p in r.problems):
+    tags, source, related, authors = _tags(r), _source(r), _related(r), _authors(r)
+    if any(p.severity == "error" for p in r.problems):
         return ParseResult(None, tuple(r.problems))
     assert title is not None and date is not None
     extra = {k: v for k, v in meta.items() if k not in KNOWN_KEYS and isinstance(k, str)}
     article = Article(
         key=key, source_path=display_path, digest=content_hash(data) + settings.fingerprint,
-        title=title, date=date, slug=slug, lang=lang, tags=_tags(r), summary=summary,
-        source=_source(r), related=_related(r), draft=draft, image=image, image_alt=image_alt,
-        authors=_authors(r), updated=updated, extra=extra, body=parts.body,
+        title=title, date=date, slug=slug, lang=lang, tags=tags, summary=summary,
+        source=source, related=related, draft=draft, image=image, image_alt=image_alt,
+        authors=authors, updated=updated, extra=extra, body=parts.body,
         body_line=parts.body_line, lines=r.lines,
     )
     return ParseResult(article, tuple(r.problems))

@@ -1,0 +1,128 @@
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+from digest.content.loader import ParseSettings, parse_article
+from digest.content.model import ExternalStory, InternalRef, Source
+
+IST = ZoneInfo("Asia/Kolkata")
+SETTINGS = ParseSettings("en", IST)
+
+
+def parse(text: str, key: str = "2024/03/story.md"):
+    return parse_article(key, f"content/{key}", text.encode("utf-8"), SETTINGS)
+
+
+def test_full_front_matter():
+    r = parse("""---
+title: "  Budget &ldquo;2025&rdquo;  "
+date: 2025-02-01 11:00:00 +0530
+tags: [Economy, "", null, 2025, economy]
+summary: The gist.
+source: {name: Example Times, url: "https://example.com/a"}
+related:
+  - other-story
+  - ../02/older.md
+  - title: Elsewhere
+    url: https://example.org/b
+    source: Other Paper
+    summary: Their take.
+lang: hi
+slug: budget-story
+draft: false
+image: /img/budget.jpg
+author: Desk
+updated: 2025-02-02
+mood: hopeful
+---
+Body text.
+""")
+    assert not r.problems
+    a = r.article
+    assert a.title == "Budget “2025”"
+    assert a.date == datetime(2025, 2, 1, 11, 0, tzinfo=IST)
+    assert a.tags == ("Economy", "2025")  # empty and null dropped, numbers as text, duplicates by key
+    assert a.summary == "The gist."
+    assert a.source == Source("Example Times", "https://example.com/a")
+    assert a.related[0] == InternalRef("other-story", 8)
+    assert a.related[1] == InternalRef("../02/older.md", 9)
+    assert a.related[2] == ExternalStory("Elsewhere", "https://example.org/b", "Other Paper", "Their take.")
+    assert (a.lang, a.slug, a.draft, a.image, a.authors) == ("hi", "budget-story", False, "/img/budget.jpg", ("Desk",))
+    assert a.updated is not None and a.updated.date().isoformat() == "2025-02-02"
+    assert a.extra == {"mood": "hopeful"}
+    assert a.body == "Body text.\n"
+    assert a.body_line == 22
+
+
+def test_defaults_from_file_name_and_site():
+    r = parse("---\ntitle: Hello\n---\nx\n", key="2024-05-06-hello-world.md")
+    a = r.article
+    assert a.date == datetime(2024, 5, 6, tzinfo=IST)
+    assert a.slug == "hello-world"
+    assert a.lang == "en"
+
+
+def test_front_matter_date_wins_over_file_name():
+    r = parse("---\ntitle: Hello\ndate: 2024-05-07\n---\n", key="2024-05-06-hello.md")
+    assert r.article.date.day == 7
+
+
+def test_summary_falls_back_to_excerpt_then_description():
+    assert parse("---\ntitle: A\ndate: 2024-01-01\nexcerpt: E\ndescription: D\n---\n").article.summary == "E"
+    assert parse("---\ntitle: A\ndate: 2024-01-01\ndescription: D\n---\n").article.summary == "D"
+
+
+def test_comma_separated_tags():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\ntags: budget, अर्थव्यवस्था ,, tax\n---\n")
+    assert r.article.tags == ("budget", "अर्थव्यवस्था", "tax")
+
+
+def test_all_problems_of_a_file_are_reported_with_lines():
+    r = parse("---\nlang: en\ndate: someday\ndraft: maybe\n---\n")
+    assert r.article is None
+    found = {(p.line, p.message.split(" ")[0]) for p in r.problems}
+    assert (1, "title") in found
+    assert (3, "unparseable") in found
+    assert (4, "draft") in found
+
+
+def test_missing_date_without_prefix():
+    r = parse("---\ntitle: A\n---\n", key="notes.md")
+    assert r.article is None
+    assert "date is missing" in r.problems[0].message
+
+
+def test_yaml_error_line_is_a_file_line():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\ntags: [a\n---\n")
+    assert r.article is None
+    assert r.problems[0].line >= 4
+    assert "invalid YAML" in r.problems[0].message
+
+
+def test_front_matter_must_be_a_mapping():
+    r = parse("---\n- a\n- b\n---\n")
+    assert "must be a mapping" in r.problems[0].message
+
+
+def test_unsafe_urls_are_dropped_with_a_warning():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\nsource: {name: X, url: 'javascript:alert(1)'}\n"
+              "related:\n  - title: Bad\n    url: 'data:text/html,<script>'\n---\n")
+    assert r.article.source == Source("X", None)
+    assert r.article.related[0].url is None
+    assert [p.severity for p in r.problems] == ["warning", "warning"]
+
+
+def test_source_as_text():
+    assert parse("---\ntitle: A\ndate: 2024-01-01\nsource: https://www.example.com/x\n---\n").article.source \
+        == Source("example.com", "https://www.example.com/x")
+    assert parse("---\ntitle: A\ndate: 2024-01-01\nsource: The Hindu\n---\n").article.source == Source("The Hindu")
+
+
+def test_hostile_slug_cannot_leave_its_folder():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\nslug: ../../etc/passwd\n---\n")
+    assert "/" not in r.article.slug and ".." not in r.article.slug
+
+
+def test_related_item_without_url():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\nrelated:\n  - title: Lost\n---\n")
+    assert r.article is None
+    assert r.problems[0].line == 5

@@ -1,0 +1,187 @@
+"""End to end: a fixture site built by the CLI, its pages read back with a real HTML parser."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from urllib.parse import unquote
+
+import feedparser
+import pytest
+from lxml import etree
+
+from tests.conftest import FIXTURES, Site
+from tests.htmlq import attrs, local_urls, page, texts
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Site:
+    root = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "sites" / "basic", root)
+    return Site(root)
+
+
+@pytest.fixture
+def built(basic: Site, cli) -> Site:
+    r = cli("build", "--site", str(basic.root))
+    assert r.code == 0, r.err
+    assert r.err == ""
+    return basic
+
+
+def test_article_page(built: Site) -> None:
+    doc = page(built.out("2025/01/budget-announced/index.html"))
+    assert texts(doc, "//h1") == ["Budget announced"]
+    assert attrs(doc, "//article//time/@datetime")[0] == "2025-01-10T09:00:00+05:30"
+    assert texts(doc, "//article//p[@class='source']") == ["Source: The Example Times"]
+    assert attrs(doc, "//article//p[@class='source']/a/@href") == ["https://example.com/budget"]
+    tags = doc.xpath("//article//ul[@class='tags']//a")
+    assert [t.text for t in tags] == ["budget", "economy", "Kim Jong Un"]
+    assert [t.get("href") for t in tags] == ["/repo/tags/budget/", "/repo/tags/economy/", "/repo/tags/kim-jong-un/"]
+    assert texts(doc, "//article//div[@class='body']//h2") == ["Key points"]
+    # The body's link to another article's .md file is rewritten to that article's URL.
+    assert attrs(doc, "//div[@class='body']//a/@href") == ["/repo/2025/02/budget-passed/#vote"]
+    assert doc.get("lang") == "en"
+
+
+def test_related_block_explicit_first_then_external_then_computed(built: Site) -> None:
+    doc = page(built.out("2025/01/budget-announced/index.html"))
+    aside = doc.xpath("//aside[@class='related']")[0]
+    items = aside.xpath("./ol/li")
+    links = [li.xpath("./a")[0] for li in items]
+    assert [a.get("href") for a in links[:3]] == [
+        "/repo/2025/01/reactions-to-budget/", "/repo/2025/02/budget-passed/", "https://example.org/opposition"]
+    external = items[2]
+    assert "external" in external.get("class")
+    assert external.xpath(".//span[@class='source']")[0].text == "Example Wire"
+    assert external.xpath(".//p[@class='summary']")[0].text == "The opposition called it a missed chance."
+    assert external.xpath(".//a[@class='read-more']/@href") == ["https://example.org/opposition"]
+    # Computed related stories follow, never repeating an explicit one or the article itself.
+    hrefs = [a.get("href") for a in links]
+    assert len(hrefs) == len(set(hrefs))
+    assert "/repo/2025/01/budget-announced/" not in hrefs
+
+
+def test_every_article_has_a_related_block(built: Site) -> None:
+    for index in built.out().rglob("index.html"):
+        doc = page(index)
+        if doc.xpath("//body[contains(@class, 'kind-article')]"):
+            assert doc.xpath("//aside[@class='related']/ol/li"), index
+
+
+def test_home_is_paginated_newest_first(built: Site) -> None:
+    first = page(built.out("index.html"))
+    titles = texts(first, "//article[@class='card']//*[contains(@class,'card-title')]")
+    assert titles[0] == "Dated by its file name"
+    assert attrs(first, "//nav[@class='pagination']//a[@rel='next']/@href") == ["/repo/page/2/"]
+    second = page(built.out("page/2/index.html"))
+    assert attrs(second, "//nav[@class='pagination']//a[@rel='prev']/@href") == ["/repo/"]
+    seen = []
+    for n in range(1, 4):
+        doc = page(built.out("index.html" if n == 1 else f"page/{n}/index.html"))
+        seen += texts(doc, "//article[@class='card']//a[1]")
+    assert "A draft" not in " ".join(seen) and "From the future" not in " ".join(seen)
+
+
+def test_tag_pages_case_insensitive_and_paginated(built: Site) -> None:
+    doc = page(built.out("tags/kim-jong-un/index.html"))
+    # Written "Kim Jong Un" twice and "KIM JONG UN" once: one tag, shown in its most common spelling.
+    assert texts(doc, "//h1")[0].endswith("Kim Jong Un")
+    assert len(doc.xpath("//article[@class='card']")) == 2  # per_page: 2, three articles
+    assert built.out("tags/budget/page/2/index.html").exists()
+    index = page(built.out("tags/index.html"))
+    counts = dict(zip(texts(index, "//ul[@class='tag-index']/li/a"),
+                      texts(index, "//ul[@class='tag-index']/li/span[@class='count']"), strict=True))
+    assert counts["budget"] == "3"
+    assert counts["मौसम"] == "2"
+
+
+def test_hindi_tag_url_keeps_every_mark(built: Site) -> None:
+    folder = built.out("tags/अंतरराष्ट्रीय-संबंध")
+    assert (folder / "index.html").exists()
+    doc = page(built.out("2025/02/मानसून-की-वापसी/index.html"))
+    hrefs = [unquote(h) for h in attrs(doc, "//article//ul[@class='tags']//a/@href")]
+    assert "/repo/tags/अंतरराष्ट्रीय-संबंध/" in hrefs
+    assert doc.xpath("//article/@lang") == ["hi"]
+    assert "फ़रवरी 2025" in texts(doc, "//article//time")[0]
+
+
+def test_crlf_bom_and_dots_closed_front_matter(built: Site) -> None:
+    doc = page(built.out("2025/02/monsoon-follow-up/index.html"))
+    assert texts(doc, "//h1") == ["मानसून पर अनुवर्ती"]
+    assert [unquote(h) for h in attrs(doc, "//div[@class='body']//a/@href")] == ["/repo/2025/02/मानसून-की-वापसी/"]
+
+
+def test_feeds_parse_with_absolute_urls_ids_and_offsets(built: Site) -> None:
+    for name in ("feed.xml", "atom.xml", "tags/budget/feed.xml", "tags/budget/atom.xml"):
+        data = built.out(name).read_bytes()
+        etree.fromstring(data)  # well-formed XML
+        feed = feedparser.parse(data)
+        assert not feed.bozo, (name, feed.bozo_exception)
+        assert feed.entries
+        for entry in feed.entries:
+            assert entry.link.startswith("https://example.github.io/repo/")
+            assert entry.id == entry.link
+        assert feed.feed.link.startswith("https://example.github.io/repo/")
+    rss = built.read("feed.xml")
+    assert "<pubDate>Fri, 07 Feb 2025 00:00:00 +0530</pubDate>" in rss
+    atom = feedparser.parse(built.out("tags/budget/atom.xml").read_bytes())
+    assert [e.title for e in atom.entries] == ["Budget passed by parliament", "Reactions to the budget",
+                                               "Budget announced"]
+    assert "+05:30" in built.read("atom.xml")
+
+
+def test_pages_link_their_feeds(built: Site) -> None:
+    doc = page(built.out("tags/budget/index.html"))
+    alternates = attrs(doc, "//link[@rel='alternate']/@href")
+    assert "/repo/tags/budget/feed.xml" in alternates and "/repo/feed.xml" in alternates
+    home = page(built.out("index.html"))
+    assert "/repo/atom.xml" in attrs(home, "//link[@rel='alternate']/@href")
+
+
+def test_sitemap_robots_404_nojekyll_cname_static(built: Site) -> None:
+    sitemap = etree.fromstring(built.out("sitemap.xml").read_bytes())
+    locs = [e.text for e in sitemap.iter("{http://www.sitemaps.org/schemas/sitemap/0.9}loc")]
+    assert "https://example.github.io/repo/2025/01/budget-announced/" in locs
+    assert all(loc.startswith("https://example.github.io/repo/") for loc in locs)
+    assert not any("draft" in loc or "future" in loc for loc in locs)
+    assert "Sitemap: https://example.github.io/repo/sitemap.xml" in built.read("robots.txt")
+    assert page(built.out("404.html")).xpath("//h1")
+    assert built.out(".nojekyll").exists()
+    assert built.read("CNAME") == "news.example.org\n"
+    assert built.out("img/logo.svg").exists()
+    assert built.out("assets/digest.css").exists()
+
+
+def test_every_local_link_honours_the_base_path_and_resolves(built: Site) -> None:
+    for html in built.out().rglob("*.html"):
+        for url in local_urls(page(html)):
+            assert url.startswith("/repo/"), (html, url)
+            rel = unquote(url.split("#")[0].split("?")[0])[len("/repo/"):]
+            target = built.out(rel)
+            assert target.exists() or (target / "index.html").exists(), (html, url)
+
+
+def test_base_url_override(basic: Site, cli) -> None:
+    r = cli("build", "--site", str(basic.root), "--base-url", "https://news.example.org")
+    assert r.code == 0, r.err
+    doc = page(basic.out("index.html"))
+    assert attrs(doc, "//link[@rel='stylesheet']/@href") == ["/assets/digest.css"]
+    assert "https://news.example.org/2025/01/budget-announced/" in basic.read("feed.xml")
+
+
+def test_drafts_and_future_with_flags(basic: Site, cli) -> None:
+    assert cli("build", "--site", str(basic.root), "--drafts", "--future").code == 0
+    assert basic.out("2025/02/draft-story/index.html").exists()
+    assert basic.out("2099/01/far-future/index.html").exists()
+    assert cli("build", "--site", str(basic.root)).code == 0
+    assert not basic.out("2025/02/draft-story/index.html").exists()
+
+
+def test_no_change_rebuild_writes_nothing(built: Site, cli) -> None:
+    before = {p: p.stat().st_mtime_ns for p in built.out().rglob("*") if p.is_file()}
+    r = cli("build", "--site", str(built.root))
+    assert r.code == 0
+    assert "0 files written" in r.out
+    after = {p: p.stat().st_mtime_ns for p in built.out().rglob("*") if p.is_file()}
+    assert before == after

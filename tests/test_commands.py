@@ -1,0 +1,70 @@
+"""digest new, digest init and every command's --help."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from digest.cli import COMMANDS
+from tests.conftest import Site
+
+
+@pytest.mark.parametrize("command", [c.__name__.rsplit(".", 1)[-1] for c in COMMANDS])
+def test_every_command_has_help(command: str, cli) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli(command, "--help")
+    assert info.value.code == 0
+
+
+def test_new_hindi_title_keeps_devanagari(site: Site, cli) -> None:
+    r = cli("new", "मानसून की वापसी", "--site", str(site.root), "--tags", "मौसम, Monsoon",
+            "--lang", "hi", "--source-url", "https://example.com/x", "--date", "2025-03-01 09:30")
+    assert r.code == 0, r.err
+    path = Path(r.out.strip())
+    assert path.name == "2025-03-01-मानसून-की-वापसी.md"
+    meta = yaml.safe_load(path.read_text(encoding="utf-8").split("---")[1])
+    assert meta["title"] == "मानसून की वापसी"
+    assert meta["tags"] == ["मौसम", "Monsoon"]
+    assert meta["lang"] == "hi"
+    assert meta["source"] == {"url": "https://example.com/x"}
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert site.out("2025/03/मानसून-की-वापसी/index.html").exists()
+
+
+def test_new_follows_the_sites_folder_layout(site: Site, cli) -> None:
+    site.add("2024/05/existing.md", "Existing")
+    r = cli("new", "Budget day", "--site", str(site.root), "--date", "2025-02-01")
+    assert Path(r.out.strip()) == site.root / "content" / "2025" / "02" / "budget-day.md"
+    again = cli("new", "Budget day", "--site", str(site.root), "--date", "2025-02-01")
+    assert again.code == 1 and "already exists" in again.err
+
+
+def test_init_makes_a_site_that_builds(tmp_path: Path, cli) -> None:
+    target = tmp_path / "news"
+    r = cli("init", str(target), "--title", "My News")
+    assert r.code == 0, r.err
+    assert (target / ".gitignore").read_text().count("public") == 2
+    assert cli("build", "--site", str(target)).code == 0
+    assert list((target / "public").rglob("welcome/index.html"))
+    assert cli("init", str(target)).code == 1  # not empty
+
+
+def test_init_workflow_uses_the_official_pages_actions(tmp_path: Path, cli) -> None:
+    cli("init", str(tmp_path / "s"))
+    wf = yaml.safe_load((tmp_path / "s/.github/workflows/pages.yml").read_text())
+    triggers = wf[True] if True in wf else wf["on"]  # YAML 1.1 reads the key `on` as true
+    assert triggers["push"]["branches"] == ["main"]
+    assert "workflow_dispatch" in triggers and triggers["schedule"]
+    steps = wf["jobs"]["build"]["steps"]
+    uses = [s.get("uses", "") for s in steps]
+    for action in ("actions/checkout", "actions/setup-python", "actions/configure-pages",
+                   "actions/cache", "actions/upload-pages-artifact"):
+        assert any(u.startswith(action + "@") for u in uses), action
+    setup = next(s for s in steps if s.get("uses", "").startswith("actions/setup-python"))
+    assert setup["with"]["cache"] == "pip"
+    build = next(s for s in steps if "digest build" in s.get("run", ""))
+    assert "--base-url" in build["run"] and "steps.pages.outputs.base_url" in build["run"]
+    assert wf["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
+    assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}

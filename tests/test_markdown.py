@@ -1,0 +1,70 @@
+from digest.markdown import fill_placeholders, render, render_inline, sanitize
+
+
+def test_md_links_become_placeholders_resolved_later():
+    r = render("See [the earlier report](../02/older.md#map) and [this](same.md).", "2024/03/x.md", 10)
+    assert [(link.target, link.fragment, link.line) for link in r.links] == [
+        ("2024/02/older.md", "map", 10), ("2024/03/same.md", "", 10)]
+    html = fill_placeholders(r.html, lambda i: ["/r/2024/02/older/#map", None][i], "/r")
+    assert '<a href="/r/2024/02/older/#map">the earlier report</a>' in html
+    assert '<a href="#">this</a>' in html
+
+
+def test_devanagari_file_names_in_links():
+    r = render("[पिछली रिपोर्ट](../10/मानसून-की-वापसी.md)", "2026/11/x.md")
+    assert r.links[0].target == "2026/10/मानसून-की-वापसी.md"
+
+
+def test_root_paths_gain_the_base_path():
+    r = render("![map](/img/map.png) [about](/about/) [next](pic.jpg)", "2024/03/x.md")
+    html = fill_placeholders(r.html, lambda i: None, "/repo")
+    assert 'src="/repo/img/map.png"' in html
+    assert 'href="/repo/about/"' in html
+    assert 'href="/repo/2024/03/pic.jpg"' in html
+
+
+def test_external_links_untouched():
+    r = render("[x](https://example.org/a.md) [y](#local) [z](mailto:a@b.c)", "x.md")
+    assert r.links == ()
+    assert 'href="https://example.org/a.md"' in r.html
+
+
+def test_raw_html_is_sanitised_by_default():
+    r = render('<script>alert(1)</script>\n\n<p onclick="x()">hi <a href="javascript:alert(1)">j</a>'
+               '<iframe src="https://evil"></iframe></p>', "x.md")
+    assert "<script" not in r.html and "onclick" not in r.html
+    assert "javascript:" not in r.html and "<iframe" not in r.html
+    assert "hi" in r.html
+
+
+def test_unsafe_html_opt_in_keeps_embeds():
+    r = render('<iframe src="https://www.example.com/embed"></iframe>', "x.md", unsafe_html=True)
+    assert "<iframe" in r.html
+
+
+def test_markdown_javascript_links_never_become_links():
+    r = render("[click](javascript:alert(1)) [d](data:text/html;base64,xx)", "x.md")
+    assert 'href="javascript' not in r.html and 'href="data' not in r.html
+
+
+def test_headings_get_unicode_ids_footnotes_and_tables():
+    r = render("## मानसून की वापसी\n\nText[^1]\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[^1]: Note.\n", "x.md")
+    assert 'id="मानसून-की-वापसी"' in r.html
+    assert r.anchors == ("मानसून-की-वापसी",)
+    assert "<table>" in r.html and 'class="footnotes' in r.html
+
+
+def test_first_paragraph_and_text():
+    r = render("# Title\n\nFirst *para* with [link](https://x.org).\nSecond line.\n\nNext.", "x.md")
+    assert r.first_paragraph == "First para with link. Second line."
+    assert "Next" in r.text
+
+
+def test_inline_summary_is_sanitised():
+    assert render_inline('A <b>bold</b> <img src=x onerror="alert(1)"> *move*') \
+        == 'A <b>bold</b> <img src="x"> <em>move</em>'
+
+
+def test_sanitize_keeps_ordinary_markup():
+    html = '<p class="x">a <a href="https://x.org" title="t">b</a></p><table><tr><td colspan="2">c</td></tr></table>'
+    assert sanitize(html) == html.replace("<tr>", "<tbody><tr>").replace("</table>", "</tbody></table>")

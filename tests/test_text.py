@@ -1,0 +1,71 @@
+import re
+import unicodedata
+
+import pytest
+
+from digest.text import clean_tag, reading_minutes, slugify, strip_tags, tag_key, truncate, words
+
+HINDI_TAG = "अंतरराष्ट्रीय संबंध"
+
+
+def marks(text: str) -> list[str]:
+    return [c for c in text if unicodedata.category(c).startswith("M")]
+
+
+def test_slug_keeps_every_devanagari_vowel_sign_and_virama():
+    slug = slugify(HINDI_TAG)
+    assert slug == "अंतरराष्ट्रीय-संबंध"
+    assert marks(slug) == marks(HINDI_TAG)  # ं ा ्  ी ं all kept, in order
+
+
+def test_python_re_word_class_would_drop_the_marks():
+    # Why digest does not use re's \w: it splits Devanagari words at every vowel sign.
+    naive = "-".join(re.findall(r"\w+", HINDI_TAG))
+    assert naive != slugify(HINDI_TAG)
+    assert len(marks(naive)) < len(marks(HINDI_TAG))
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("Kim Jong Un's visit!", "kim-jong-un-s-visit"),
+    ("  Budget 2025: what's new? ", "budget-2025-what-s-new"),
+    ("&ldquo;Quoted&rdquo; title", "quoted-title"),
+    ("मानसून की वापसी", "मानसून-की-वापसी"),
+    ("Café — naïve", "café-naïve"),
+    ("हिंदी + English", "हिंदी-english"),
+    ("---", ""),
+])
+def test_slugify(text: str, expected: str) -> None:
+    assert slugify(text) == expected
+
+
+def test_slug_is_nfc_normalised():
+    decomposed = unicodedata.normalize("NFD", "café")
+    assert slugify(decomposed) == "café"
+
+
+def test_tag_keys_are_case_insensitive_for_latin_and_exact_for_devanagari():
+    assert tag_key("KIM JONG UN") == tag_key("Kim Jong Un") == tag_key("kim  jong un")
+    assert tag_key("शिक्षा") != tag_key("शिक्ष")
+
+
+def test_words_keep_devanagari_words_whole():
+    assert words("किम जोंग-उन ने कहा। Hello, world") == ["किम", "जोंग", "उन", "ने", "कहा", "Hello", "world"]
+
+
+def test_clean_tag_folds_space():
+    assert clean_tag("  Climate   change ") == "Climate change"
+    assert clean_tag(2024) == "2024"
+
+
+def test_strip_tags_and_truncate():
+    assert strip_tags("<p>A &amp; <b>B</b></p>") == "A & B"
+    assert truncate("one two three four", 9) == "one two…"
+    assert truncate("short", 10) == "short"
+
+
+def test_reading_time_counts_words_by_whitespace_per_script():
+    english = " ".join(["word"] * 460)
+    hindi = " ".join(["शब्द"] * 320)
+    assert reading_minutes(english) == 2  # 230 words a minute
+    assert reading_minutes(hindi) == 2  # 160 words a minute for Devanagari
+    assert reading_minutes("") == 1
