@@ -27,7 +27,6 @@ from digest.markdown import RenderedBody, render
 from digest.pages import make_pages, related_and_threads
 from digest.render import Renderer
 from digest.theme import Theme
-from digest.writer import Writer
 
 Progress = Callable[[str, int, int], None]
 
@@ -133,8 +132,7 @@ def _check_folders(config: SiteConfig) -> None:
     out = config.output_path.resolve()
     root = config.root.resolve()
     content = config.content_path.resolve()
-    if out == root or out in root.parents or out == content or content.is_relative_to(out) \
-            or out.is_relative_to(content) or (root / "themes") == out:
+    if out in (root, content, root / "themes") or content.is_relative_to(out) or out.is_relative_to(content):
         raise DigestError(f"output_dir {config.output_dir!r} would overwrite the site's own files; "
                           "use a folder of its own such as 'public'", config.path, 1)
     if not config.content_path.is_dir():

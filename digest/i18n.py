@@ -12,14 +12,16 @@ from typing import Any
 
 STRINGS: dict[str, dict[str, str]] = {
     "en": {
-        "skip": "Skip to content", "site_nav": "Site", "home": "Home", "tags": "Tags", "search": "Search", "feeds": "Feeds",
+        "skip": "Skip to content", "site_nav": "Site", "home": "Home", "tags": "Tags", "search": "Search",
+        "feeds": "Feeds",
         "related": "Related stories", "thread": "This story so far", "this_article": "you are here",
         "source": "Source", "read_more": "Read more", "read_at": "Read at", "minutes": "min read",
         "shared_tags": "Shared tags", "newer": "Newer", "older": "Older", "page": "Page", "of": "of",
         "pagination": "Pages", "tagged": "Stories tagged", "articles": "stories", "all_tags": "All tags",
         "latest_edition": "Latest edition", "edition": "Edition", "prev_edition": "Previous edition",
         "next_edition": "Next edition", "archive": "Archive", "not_found": "Page not found",
-        "not_found_text": "There is no page at this address. It may have moved, or the link may be mistyped.",
+        "not_found_text": "There is no page at this address. "
+                          "It may have moved, or the link may be mistyped.",
         "go_home": "Go to the front page", "by": "By", "updated": "Updated", "subscribe": "Subscribe",
         "search_placeholder": "Search stories", "search_disabled": "Search is not available on this site.",
         "search_nojs": "Search needs JavaScript. You can browse stories by tag instead.",

@@ -110,9 +110,7 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
             except Exception as exc:
                 problems.extend([template_problem(exc, name)])
         problems.raise_if_errors()
-        done = 0
         for files, job_problems in _in_batches(todo, progress):
-            done += 1
             problems.extend(job_problems)
             for rel, entry, staged in files:
                 writer.accept(rel, entry, staged)

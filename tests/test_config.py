@@ -51,7 +51,7 @@ def test_site_yml_that_is_a_list(tmp_path: Path) -> None:
 
 
 def test_missing_site_yml(tmp_path: Path) -> None:
-    with pytest.raises(DigestError, match="no site.yml"):
+    with pytest.raises(DigestError, match=r"no site\.yml"):
         load_config(tmp_path)
 
 

@@ -59,7 +59,8 @@ def test_every_error_reported_at_once_and_output_untouched(site: Site, cli) -> N
 def test_template_error_points_into_the_template(site: Site, cli) -> None:
     site.add("a.md", "A")
     site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
-    site.write("themes/mine/templates/article.html", "{% extends 'base.html' %}\n{% block main %}\n{{ article.title | nosuchfilter }}\n{% endblock %}\n")
+    site.write("themes/mine/templates/article.html",
+               "{% extends 'base.html' %}\n{% block main %}\n{{ article.title | nosuchfilter }}\n{% endblock %}\n")
     r = cli("build", "--site", str(site.root))
     assert r.code == 1
     assert "Traceback" not in r.err
@@ -72,7 +73,8 @@ def test_template_error_points_into_the_template(site: Site, cli) -> None:
 def test_template_runtime_error_points_into_the_template(site: Site, cli) -> None:
     site.add("a.md", "A")
     site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
-    site.write("themes/mine/templates/article.html", "{% extends 'base.html' %}\n{% block main %}\n\n{{ 1 // 0 }}\n{% endblock %}\n")
+    site.write("themes/mine/templates/article.html",
+               "{% extends 'base.html' %}\n{% block main %}\n\n{{ 1 // 0 }}\n{% endblock %}\n")
     r = cli("build", "--site", str(site.root))
     assert r.code == 1
     (path, line, message), = problems(r.err)

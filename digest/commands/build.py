@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from digest.build import Builder, BuildOptions
-from digest.errors import DigestError
+from digest.errors import DigestError, display_path
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -75,6 +75,7 @@ def run(args: argparse.Namespace) -> int:
     for problem in result.warnings:
         print(problem.format(), file=sys.stderr)
     if not args.quiet:
+        where = display_path(result.config.output_path)
         print(f"built {result.pages} pages and {result.feeds} feeds in {result.seconds:.2f} s "
-              f"({result.written} files written, {result.removed} removed) -> {result.config.output_dir}/")
+              f"({result.written} files written, {result.removed} removed) -> {where}/")
     return 0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import signal
 import sys
 import threading
 import time
@@ -102,6 +103,10 @@ class Session:
         self.hub.broadcast("error", {"problems": errors or lines})
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def run(args: argparse.Namespace) -> int:
     root = Path(args.site).resolve()
     if not (root / CONFIG_NAME).is_file():
@@ -125,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
     print(f"serving {url}  (Ctrl-C to stop)", flush=True)
     if args.open:
         webbrowser.open(url)
+    signal.signal(signal.SIGTERM, _interrupt)
     changes = ChangeQueue()
     assert session.layout is not None
     observer = start_observer(session.layout, changes)

@@ -95,7 +95,7 @@ class _Reader:
         value = self.meta.get(key)
         if value is None:
             return None
-        if isinstance(value, bool) or isinstance(value, list | dict):
+        if isinstance(value, bool | list | dict):
             self.error(key, f"{key} must be text, not {type(value).__name__}")
             return None
         return str(value).strip() or None

@@ -1,4 +1,4 @@
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -28,7 +28,7 @@ def test_yaml_values():
     assert parse_date(date(2024, 1, 2), IST) == datetime(2024, 1, 2, tzinfo=IST)
     naive = datetime(2024, 1, 2, 10, 0)
     assert parse_date(naive, IST).utcoffset() == timedelta(hours=5, minutes=30)
-    aware = datetime(2024, 1, 2, 10, 0, tzinfo=timezone.utc)
+    aware = datetime(2024, 1, 2, 10, 0, tzinfo=UTC)
     assert parse_date(aware, IST) == aware
 
 
