@@ -18,12 +18,10 @@ from datetime import datetime
 from pathlib import Path
 
 from digest import graph
-from digest.cache import Cache, FileStamp
+from digest.cache import Cache
 from digest.config import SiteConfig, load_config
-from digest.content.loader import ParseResult, ParseSettings, content_hash, discover, parse_article
-from digest.content.model import Article
-from digest.errors import DigestError, Problem, Problems, display_path
-from digest.markdown import RenderedBody, render
+from digest.errors import DigestError, Problem, Problems
+from digest.loading import load_articles
 from digest.pages import make_pages, related_and_threads
 from digest.render import Renderer
 from digest.theme import Theme
@@ -54,6 +52,7 @@ class BuildResult:
     seconds: float = 0.0
     warnings: list[Problem] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)  # output paths written this time
+    timings: list[tuple[str, float]] = field(default_factory=list)  # (stage, seconds)
     model: graph.SiteModel | None = None
 
 
@@ -87,19 +86,34 @@ class Builder:
         theme = Theme(config)
         now = self.options.now or datetime.now(config.tz)
 
-        articles, bodies = load_articles(config, cache, problems)
+        timings = result_timings = []  # (stage, seconds)
+        mark = time.perf_counter()
+
+        def lap(stage: str) -> None:
+            nonlocal mark
+            now_t = time.perf_counter()
+            timings.append((stage, now_t - mark))
+            mark = now_t
+
+        lap("config")
+        loaded = load_articles(config, cache, problems)
+        articles, bodies = loaded.articles, loaded.bodies
+        lap("load")
         published = {k for k, a in articles.items()
                      if (self.options.drafts or not a.draft) and (self.options.future or a.date <= now)}
         resolved = graph.resolve(config, articles, published, bodies)
         problems.extend(resolved.problems)
         problems.raise_if_errors()
+        lap("resolve")
 
         live = {k: articles[k] for k in published}
         order = tuple(a.key for a in graph.sort_newest_first(live.values()))
         tags = graph.build_tags(config, live, order)
-        related, threads = related_and_threads(config, live, order, bodies, resolved, tags, cache)
+        related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache)
+        lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         problems.raise_if_errors()
+        lap("pages")
         model = graph.SiteModel(
             config=config, articles=live, order=order, paths=resolved.paths,
             bodies={k: bodies[k] for k in published}, link_targets=resolved.link_targets, tags=tags,
@@ -107,12 +121,14 @@ class Builder:
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
         renderer = Renderer(model, theme, now=now)
-        result = BuildResult(config=config, model=model)
+        result = BuildResult(config=config, model=model, timings=result_timings)
         if self.options.write:
             from digest.output import write_site
 
             write_site(renderer, theme, cache, problems, result, self.progress)
+            lap("write")
             cache.save()
+            lap("cache")
         else:
             from digest.output import render_in_memory
 
@@ -138,98 +154,3 @@ def _check_folders(config: SiteConfig) -> None:
     if not config.content_path.is_dir():
         raise DigestError(f"no content folder: expected {config.content_dir}/ with Markdown articles",
                           config.path, 1)
-
-
-def load_articles(config: SiteConfig, cache: Cache,
-                  problems: Problems) -> tuple[dict[str, Article], dict[str, RenderedBody]]:
-    """Parse every article (front matter and Markdown), reusing cached results by content hash."""
-    data = cache.data
-    settings = ParseSettings(config.language, config.tz)
-    unsafe = config.markdown.unsafe_html
-    articles: dict[str, Article] = {}
-    bodies: dict[str, RenderedBody] = {}
-    seen_files: dict[str, FileStamp] = {}
-    todo: list[tuple[str, str, bytes]] = []
-    content = config.content_path
-    for path in discover(content):
-        key = path.relative_to(content).as_posix()
-        shown = display_path(path)
-        try:
-            st = path.stat()
-        except OSError as exc:
-            problems.error(shown, 1, f"cannot read: {exc.strerror}")
-            continue
-        stamp = data.files.get(str(path))
-        if stamp is not None and stamp.mtime_ns == st.st_mtime_ns and stamp.size == st.st_size:
-            cached = data.articles.get(_entry_key(stamp.digest, key, shown, settings, unsafe))
-            if cached is not None:
-                seen_files[str(path)] = stamp
-                _take(cached, key, articles, bodies, problems)
-                continue
-        try:
-            raw = path.read_bytes()
-        except OSError as exc:
-            problems.error(shown, 1, f"cannot read: {exc.strerror}")
-            continue
-        digest = content_hash(raw)
-        seen_files[str(path)] = FileStamp(st.st_mtime_ns, st.st_size, digest)
-        cached = data.articles.get(_entry_key(digest, key, shown, settings, unsafe))
-        if cached is not None:
-            _take(cached, key, articles, bodies, problems)
-        else:
-            todo.append((key, shown, raw))
-    for key, shown, raw, entry in _parse_all(todo, settings, unsafe):
-        data.articles[_entry_key(content_hash(raw), key, shown, settings, unsafe)] = entry
-        _take(entry, key, articles, bodies, problems)
-    data.files = seen_files
-    _prune(data, articles)
-    return articles, bodies
-
-
-def _entry_key(digest: str, key: str, shown: str, settings: ParseSettings, unsafe: bool) -> str:
-    return f"{digest}|{key}|{shown}|{settings.fingerprint}|{int(unsafe)}"
-
-
-def _take(entry: tuple[ParseResult, RenderedBody | None], key: str, articles: dict[str, Article],
-          bodies: dict[str, RenderedBody], problems: Problems) -> None:
-    result, body = entry
-    problems.extend(result.problems)
-    if result.article is not None and body is not None:
-        articles[key] = result.article
-        bodies[key] = body
-
-
-def parse_and_render(key: str, shown: str, raw: bytes, settings: ParseSettings,
-                     unsafe: bool) -> tuple[ParseResult, RenderedBody | None]:
-    """One file to (article, rendered body): a pure function, safe to run in a worker process."""
-    from dataclasses import replace
-
-    result = parse_article(key, shown, raw, settings)
-    if result.article is None:
-        return result, None
-    body = render(result.article.body, key, result.article.body_line, unsafe_html=unsafe)
-    # The Markdown source is not needed once rendered; the cache need not hold it twice.
-    return ParseResult(replace(result.article, body=""), result.problems), body
-
-
-def _parse_all(todo: list[tuple[str, str, bytes]], settings: ParseSettings,
-               unsafe: bool) -> list[tuple[str, str, bytes, tuple[ParseResult, RenderedBody | None]]]:
-    from digest.parallel import map_chunks
-
-    results = map_chunks(_parse_chunk, todo, settings=settings, unsafe=unsafe)
-    return [(key, shown, raw, entry) for (key, shown, raw), entry in zip(todo, results, strict=True)]
-
-
-def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: ParseSettings,
-                 unsafe: bool) -> list[tuple[ParseResult, RenderedBody | None]]:
-    return [parse_and_render(key, shown, raw, settings, unsafe) for key, shown, raw in chunk]
-
-
-def _prune(data: object, articles: dict[str, Article]) -> None:
-    """Forget cached entries of files that no longer exist, so the cache does not grow forever."""
-    from digest.cache import CacheData
-
-    assert isinstance(data, CacheData)
-    if len(data.articles) > 2 * max(64, len(articles)):
-        keep = {a.key for a in articles.values()}
-        data.articles = {k: v for k, v in data.articles.items() if k.split("|", 2)[1] in keep}

@@ -47,7 +47,7 @@ class RelatedWeights:
     summary: float = 1.5
     tags: float = 2.0
     body: float = 1.0
-    links: float = 2.0
+    links: float = 0.5
 
 
 @dataclass(frozen=True, slots=True)

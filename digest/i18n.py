@@ -50,12 +50,19 @@ STRINGS: dict[str, dict[str, str]] = {
 
 def translator(overrides: Mapping[str, Any] | None) -> Any:
     extra = overrides if isinstance(overrides, Mapping) else {}
+    memo: dict[tuple[str, str], str] = {}
 
-    def t(key: str, lang: str = "en") -> str:
+    def lookup(key: str, lang: str) -> str:
         base = (lang or "en").split("-")[0].lower()
         for table in (extra.get(base), STRINGS.get(base), extra.get("en"), STRINGS["en"]):
             if isinstance(table, Mapping) and key in table:
                 return str(table[key])
         return key
+
+    def t(key: str, lang: str = "en") -> str:
+        found = memo.get((key, lang))
+        if found is None:
+            found = memo[(key, lang)] = lookup(key, lang)
+        return found
 
     return t

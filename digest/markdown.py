@@ -58,8 +58,12 @@ class RenderedBody:
     local_refs: tuple[LocalRef, ...] = ()  # links and images to site paths other than articles
     anchors: tuple[str, ...] = ()
     first_paragraph: str = ""
-    text: str = ""
+    text: str = ""  # plain text, for word counts and related stories; not kept in the cache
     has_raw_html: bool = False
+    summary: str = ""  # plain text: the front matter's summary, else the first paragraph, shortened
+    summary_html: str = ""  # the front matter's summary as inline HTML ("" when there is none)
+    words: int = 0
+    minutes: int = 1
 
 
 _ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {

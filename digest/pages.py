@@ -14,9 +14,8 @@ from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory
 from digest.errors import Problems
 from digest.graph import Page, Resolved, Tag, list_pages
-from digest.markdown import RenderedBody
 from digest.related import THREAD_SIMILARITY, RelatedItem, merge, threads
-from digest.text import tag_key
+from digest.similarity import Features
 from digest.urls import output_file
 
 
@@ -67,7 +66,7 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], proble
 
 
 def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
-                        bodies: Mapping[str, RenderedBody], resolved: Resolved, tags: Mapping[str, Tag],
+                        features: Mapping[str, Features], resolved: Resolved,
                         cache: Cache) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
     """Related stories (explicit first, then computed) and story threads of every article."""
     from digest import similarity
@@ -75,32 +74,15 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     rc = config.related
     keys = sorted(order)
     body_links = {k: tuple(t for t in resolved.link_targets.get(k, ()) if t and t in articles) for k in keys}
-    stop = similarity.builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
-    feature_cache = cache.data.features
-    settings_fp = hashlib.blake2b(repr((rc, sorted(stop))).encode(), digest_size=8).hexdigest()
-    feats = []
-    for k in keys:
-        a = articles[k]
-        fkey = f"{a.digest}|{k}|{settings_fp}"
-        f = feature_cache.get(fkey)
-        if f is None:
-            body = bodies[k]
-            f = feature_cache[fkey] = similarity.features(
-                a.title, a.summary or body.first_paragraph, body.text, (tag_key(t) for t in a.tags),
-                a.lang, rc, stop)
-        feats.append(f)
-    if len(feature_cache) > 2 * max(64, len(keys)):
-        live = {f"{articles[k].digest}|{k}|{settings_fp}" for k in keys}
-        cache.data.features = {k: v for k, v in feature_cache.items() if k in live}
-    dates = [articles[k].date for k in keys]
-
-    # Features are a function of (digest, key, settings): their cache keys stand for them.
-    inputs = hashlib.blake2b(repr((settings_fp, [articles[k].digest for k in keys], keys,
-                                   sorted(body_links.items()))).encode(), digest_size=16).hexdigest()
+    # Features are a function of (file digest, settings): the digests stand for them.
+    inputs = hashlib.blake2b(repr((rc, [articles[k].digest for k in keys], keys, sorted(body_links.items()),
+                                   sorted(resolved.related_refs.items()))).encode(), digest_size=16).hexdigest()
     if cache.data.related is not None and cache.data.related[0] == inputs:
         computed = cache.data.related[1]
     else:
-        computed = similarity.compute(keys, feats, dates, body_links, rc)
+        explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
+        computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].date for k in keys],
+                                      body_links, rc, exclude=explicit)
         cache.data.related = (inputs, computed)
 
     related: dict[str, tuple[RelatedItem, ...]] = {}

@@ -16,9 +16,8 @@ from markupsafe import Markup
 from digest import __version__
 from digest.config import SiteConfig
 from digest.graph import Page, SiteModel
-from digest.markdown import fill_placeholders, render_inline
+from digest.markdown import fill_placeholders
 from digest.related import RelatedItem
-from digest.text import reading_minutes, strip_tags, truncate, word_count
 from digest.theme import Theme
 from digest.urls import UrlMaker
 from digest.views import (
@@ -31,8 +30,6 @@ from digest.views import (
     safe_link,
     text_direction,
 )
-
-SUMMARY_LIMIT = 300
 
 
 def config_fingerprint(config: SiteConfig) -> str:
@@ -73,23 +70,12 @@ class Renderer:
             view = self._views[key] = self._make_article(key)
         return view
 
-    def summary_text(self, key: str) -> str:
-        a = self.model.articles[key]
-        if a.summary:
-            return truncate(strip_tags(a.summary), SUMMARY_LIMIT * 2)
-        body = self.model.bodies.get(key)
-        return truncate(body.first_paragraph, SUMMARY_LIMIT) if body else ""
-
     def _make_article(self, key: str) -> ArticleView:
         a = self.model.articles[key]
         path = self.model.paths[key]
-        body = self.model.bodies.get(key)
-        text = body.text if body else ""
-        summary = self.summary_text(key)
-        if a.summary:
-            summary_html = Markup(render_inline(a.summary, unsafe_html=self.config.markdown.unsafe_html))
-        else:
-            summary_html = Markup.escape(summary)
+        body = self.model.bodies[key]
+        summary = body.summary
+        summary_html = Markup(body.summary_html) if body.summary_html else Markup.escape(summary)
         source = SourceView(a.source.name, safe_link(a.source.url)) if a.source else None
         return ArticleView(
             key=key, title=a.title, url=self.urls.url(path), absolute_url=self.urls.absolute(path),
@@ -97,7 +83,7 @@ class Renderer:
             tags=tuple(self.tag_link(t) for t in self.tag_keys(key)),
             summary=summary, summary_html=summary_html, source=source,
             image=self.urls.asset(a.image), image_alt=a.image_alt or "", authors=a.authors,
-            reading_minutes=reading_minutes(text, a.lang), words=word_count(text),
+            reading_minutes=body.minutes, words=body.words,
             draft=a.draft, scheduled=a.date > self.now, extra=a.extra,
         )
 

@@ -11,7 +11,7 @@ import hashlib
 import os
 import traceback
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -133,9 +133,14 @@ def format_date(value: Any, lang: str = "en", pattern: str = "d MMMM y") -> str:
     """A date as the article's language writes it: '1 जनवरी 2025', '1 January 2025'."""
     if not isinstance(value, datetime):
         return ""
+    return _format_day(value.date(), lang or "en", pattern)
+
+
+@lru_cache(maxsize=65536)
+def _format_day(day: date, lang: str, pattern: str) -> str:
     from babel.dates import format_date as babel_format
 
-    return babel_format(value.date(), pattern, locale=_babel_locale(lang or "en"))
+    return babel_format(day, pattern, locale=_babel_locale(lang))
 
 
 def template_problem(exc: BaseException, fallback: str) -> Problem:

@@ -67,5 +67,6 @@ def test_reading_time_counts_words_by_whitespace_per_script():
     english = " ".join(["word"] * 460)
     hindi = " ".join(["शब्द"] * 320)
     assert reading_minutes(english) == 2  # 230 words a minute
+    assert reading_minutes(english + " " + hindi) == 4  # each script at its own rate
     assert reading_minutes(hindi) == 2  # 160 words a minute for Devanagari
     assert reading_minutes("") == 1

@@ -21,6 +21,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     p.add_argument("--clean", action="store_true", help="ignore the build cache and rebuild everything")
     p.add_argument("--jobs", "-j", type=int, default=0, metavar="N", help="worker processes (default: every core)")
+    p.add_argument("--timings", action="store_true", help="print how long each stage of the build took")
     p.set_defaults(run=run)
 
 
@@ -74,6 +75,9 @@ def run(args: argparse.Namespace) -> int:
             bar.clear()
     for problem in result.warnings:
         print(problem.format(), file=sys.stderr)
+    if args.timings:
+        for stage, seconds in result.timings:
+            print(f"  {stage:<10} {seconds:7.3f} s", file=sys.stderr)
     if not args.quiet:
         where = display_path(result.config.output_path)
         print(f"built {result.pages} pages and {result.feeds} feeds in {result.seconds:.2f} s "
