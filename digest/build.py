@@ -10,6 +10,7 @@ preview server's rebuilds redo only what changed.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from digest import graph
+from digest import __version__, graph
 from digest.cache import Cache
 from digest.config import SiteConfig, load_config
 from digest.errors import DigestError, Problem, Problems
@@ -67,7 +68,6 @@ class Builder:
         folder = config.cache_path if self.options.use_cache else None
         if self.cache is None or self.cache.folder != folder:
             self.cache = Cache(folder)
-        self.cache.load()
         return self.cache
 
     def build(self) -> BuildResult:
@@ -96,6 +96,11 @@ class Builder:
             mark = now_t
 
         lap("config")
+        inputs = input_fingerprint(config, theme, self.options)
+        if self.options.write and (fast := _unchanged(config, cache, inputs, now, problems)) is not None:
+            fast.timings = timings
+            fast.seconds = time.perf_counter() - started
+            return fast
         loaded = load_articles(config, cache, problems)
         articles, bodies = loaded.articles, loaded.bodies
         lap("load")
@@ -116,7 +121,7 @@ class Builder:
         lap("pages")
         model = graph.SiteModel(
             config=config, articles=live, order=order, paths=resolved.paths,
-            bodies={k: bodies[k] for k in published}, link_targets=resolved.link_targets, tags=tags,
+            bodies={k: bodies[k] for k in published}, html=loaded.html, link_targets=resolved.link_targets, tags=tags,
             related=related, threads=threads, pages=tuple(pages),
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
@@ -126,6 +131,12 @@ class Builder:
             from digest.output import write_site
 
             write_site(renderer, theme, cache, problems, result, self.progress)
+            out = cache.state.outputs[str(config.output_path)]
+            out.inputs = inputs
+            out.warnings = problems.warnings
+            pending = [a.date.timestamp() for k, a in articles.items()
+                       if k not in published and a.date > now and (self.options.drafts or not a.draft)]
+            out.due = min(pending, default=None)
             lap("write")
             cache.save()
             lap("cache")
@@ -136,6 +147,42 @@ class Builder:
         result.warnings = problems.warnings
         result.seconds = time.perf_counter() - started
         return result
+
+
+def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions) -> str:
+    """Hash of everything a build reads: settings, options, and the stamp of every file of the
+    content, the static folder and the theme. Equal fingerprints: the same site."""
+    h = hashlib.blake2b(digest_size=16)
+    h.update(repr((__version__, config, options.drafts, options.future)).encode())
+    for folder in (config.content_path, config.root / config.static_dir, *theme.dirs):
+        for dirpath, dirnames, filenames in os.walk(folder):
+            dirnames.sort()
+            for name in sorted(filenames):
+                try:
+                    st = os.stat(os.path.join(dirpath, name))
+                except OSError:
+                    continue
+                h.update(f"{dirpath}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+    return h.hexdigest()
+
+
+def _unchanged(config: SiteConfig, cache: Cache, inputs: str, now: datetime,
+               problems: Problems) -> BuildResult | None:
+    """The previous build's result, when nothing it read has changed and its output is intact."""
+    out = cache.state.outputs.get(str(config.output_path))
+    if out is None or out.inputs != inputs or (out.due is not None and now.timestamp() >= out.due):
+        return None
+    root = config.output_path
+    for rel, entry in out.manifest.items():
+        try:
+            st = os.stat(root / rel)
+        except OSError:
+            return None
+        if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
+            return None
+    problems.extend(out.warnings)
+    return BuildResult(config=config, pages=out.pages, feeds=out.feeds, files=len(out.manifest),
+                       warnings=problems.warnings)
 
 
 def _with_output(config: SiteConfig, output: Path) -> SiteConfig:

@@ -1,13 +1,16 @@
 """The build cache: what is expensive to make, kept between builds.
 
-One pickle file in the site's cache folder (``.digest-cache/``, ignored by git,
-safe to delete). Entries are keyed by the hash of what they were made from, so a
-stale entry is never used: a changed file has a new hash.
+A folder in the site (``.digest-cache/``, ignored by git, safe to delete) with two
+pickle files, so that a build which finds nothing changed reads only the small one:
 
-* ``files``: path -> (mtime, size, digest), so unchanged files need not be read;
-* ``articles``: digest -> parsed article and rendered body;
-* ``related``: the related-story results with the hash of their inputs;
-* ``manifests``: what the last build wrote in each output folder, for incremental writes.
+* ``state.pickle``: file stamps (path -> mtime, size, digest), and per output folder
+  what the last build wrote (its manifest) and the fingerprint of all its inputs;
+* ``articles.pickle``: per file version, the parsed article (a pickled blob, loaded
+  when needed) and its rendered HTML (bytes, decoded only by pages that show it);
+  and the related-story results with the hash of their inputs.
+
+Entries are keyed by the hash of what they were made from, so a stale entry is never
+used. A damaged or foreign cache is ignored, never an error.
 """
 
 from __future__ import annotations
@@ -20,63 +23,98 @@ from pathlib import Path
 from typing import Any
 
 from digest import __version__
+from digest.errors import FastPickle
 
-CACHE_FILE = "build.pickle"
-FORMAT = f"digest-cache-{__version__}-4"
+STATE_FILE = "state.pickle"
+ARTICLES_FILE = "articles.pickle"
+FORMAT = f"digest-cache-{__version__}-5"
 
 
 @dataclass(frozen=True, slots=True)
-class FileStamp:
+class FileStamp(FastPickle):
     mtime_ns: int
     size: int
     digest: str
 
 
 @dataclass
-class CacheData:
+class OutputState:
+    """What the last successful build into one output folder left there."""
+
+    manifest: dict[str, Any] = field(default_factory=dict)  # path -> writer.Entry
+    inputs: str = ""  # fingerprint of every input of that build
+    due: float | None = None  # when the next scheduled article becomes due (timestamp)
+    pages: int = 0
+    feeds: int = 0
+    warnings: list[Any] = field(default_factory=list)  # the problems it reported (warnings only)
+
+
+@dataclass
+class State:
     files: dict[str, FileStamp] = field(default_factory=dict)
-    articles: dict[str, Any] = field(default_factory=dict)  # digest -> (ParseResult, RenderedBody | None)
-    features: dict[str, Any] = field(default_factory=dict)  # digest -> related features
+    outputs: dict[str, OutputState] = field(default_factory=dict)
+
+
+@dataclass
+class Articles:
+    entries: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # entry key -> (meta, html)
     related: tuple[str, Any] | None = None  # (inputs hash, results)
-    manifests: dict[str, dict[str, Any]] = field(default_factory=dict)  # output folder -> {path: Entry}
+
+
+def _read(path: Path) -> Any:
+    try:
+        with open(path, "rb") as fh:
+            fmt, data = pickle.load(fh)
+        return data if fmt == FORMAT else None
+    except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
+            ImportError, IndexError, MemoryError):
+        return None
+
+
+def _write(folder: Path, name: str, data: Any) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        gitignore = folder / ".gitignore"
+        if not gitignore.exists():
+            gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
+        with os.fdopen(fd, "wb") as fh:
+            pickle.dump((FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, folder / name)
+    except OSError:
+        pass  # a cache that cannot be written only makes the next build slower
 
 
 class Cache:
+    """Both files, each read on first use and written only when changed. ``folder=None``: memory only."""
+
     def __init__(self, folder: Path | None):
         self.folder = folder
-        self.data = CacheData()
-        self.loaded = False
+        self._state: State | None = None
+        self._articles: Articles | None = None
+        self.state_dirty = False
+        self.articles_dirty = False
 
-    def load(self) -> CacheData:
-        if self.loaded or self.folder is None:
-            return self.data
-        self.loaded = True
-        path = self.folder / CACHE_FILE
-        try:
-            with open(path, "rb") as fh:
-                fmt, data = pickle.load(fh)
-            if fmt == FORMAT and isinstance(data, CacheData):
-                self.data = data
-        except (OSError, EOFError, pickle.UnpicklingError, ValueError, TypeError, AttributeError,
-                ImportError, IndexError):
-            self.data = CacheData()  # a damaged or foreign cache is just no cache
-        return self.data
+    @property
+    def state(self) -> State:
+        if self._state is None:
+            found = _read(self.folder / STATE_FILE) if self.folder else None
+            self._state = found if isinstance(found, State) else State()
+        return self._state
+
+    @property
+    def articles(self) -> Articles:
+        if self._articles is None:
+            found = _read(self.folder / ARTICLES_FILE) if self.folder else None
+            self._articles = found if isinstance(found, Articles) else Articles()
+        return self._articles
 
     def save(self) -> None:
         if self.folder is None:
             return
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            gitignore = self.folder / ".gitignore"
-            if not gitignore.exists():
-                gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".build-", suffix=".tmp")
-            with os.fdopen(fd, "wb") as fh:
-                pickle.dump((FORMAT, self.data), fh, protocol=pickle.HIGHEST_PROTOCOL)
-            os.replace(tmp, self.folder / CACHE_FILE)
-        except OSError:
-            pass  # a cache that cannot be written only makes the next build slower
-
-    def clear(self) -> None:
-        self.data = CacheData()
-        self.loaded = True
+        if self.articles_dirty and self._articles is not None:
+            _write(self.folder, ARTICLES_FILE, self._articles)
+            self.articles_dirty = False
+        if self.state_dirty and self._state is not None:
+            _write(self.folder, STATE_FILE, self._state)
+            self.state_dirty = False

@@ -85,3 +85,13 @@ def display_path(path: str | os.PathLike[str]) -> str:
     except ValueError:
         return p
     return p if rel.startswith("..") else rel
+
+
+class FastPickle:
+    """A frozen dataclass that pickles as (class, field values): many times faster to load than the
+    dataclass default, which matters for the thousands of objects in the build cache."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> tuple[type, tuple[object, ...]]:
+        return (type(self), tuple(getattr(self, name) for name in self.__slots__))  # type: ignore[attr-defined]

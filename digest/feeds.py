@@ -74,7 +74,8 @@ def _content(r: Renderer, key: str) -> str:
         frag = body.links[i].fragment
         return r.urls.absolute(r.model.paths[t]) + (f"#{frag}" if frag else "")
 
-    return xml_text(fill_placeholders(body.html, link_url, r.urls.absolute("/").rstrip("/")))
+    html = r.model.html[key].decode("utf-8")
+    return xml_text(fill_placeholders(html, link_url, r.urls.absolute("/").rstrip("/")))
 
 
 def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:

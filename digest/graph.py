@@ -186,7 +186,8 @@ class SiteModel:
     articles: Mapping[str, Article]  # published articles by key
     order: tuple[str, ...]  # published keys, newest first
     paths: Mapping[str, str]  # article key -> page path (every article, published or not)
-    bodies: Mapping[str, RenderedBody]
+    bodies: Mapping[str, RenderedBody]  # without HTML: see ``html``
+    html: Mapping[str, bytes]  # UTF-8 body HTML with placeholders
     link_targets: Mapping[str, tuple[str | None, ...]]
     tags: Mapping[str, Tag]
     related: Mapping[str, tuple]  # article key -> tuple[RelatedItem, ...]

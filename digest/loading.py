@@ -9,14 +9,14 @@ settings it depends on; unchanged files (same size and mtime) are not even read.
 from __future__ import annotations
 
 import hashlib
+import pickle
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 
 from digest.cache import Cache, FileStamp
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, discover, parse_article
 from digest.content.model import Article
-from digest.errors import Problems, display_path
+from digest.errors import FastPickle, Problems, display_path
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import Features, builtin_stop_words, features
 from digest.text import reading_minutes, strip_tags, tag_key, truncate, word_count
@@ -39,25 +39,30 @@ class FileSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class Parsed:
+class Parsed(FastPickle):
     result: ParseResult
-    body: RenderedBody | None = None
+    body: RenderedBody | None = None  # without its HTML and text, which travel separately
     features: Features | None = None
 
 
 @dataclass
 class Loaded:
     articles: dict[str, Article] = field(default_factory=dict)  # every article, drafts included
-    bodies: dict[str, RenderedBody] = field(default_factory=dict)
+    bodies: dict[str, RenderedBody] = field(default_factory=dict)  # html is "": see ``html``
+    html: dict[str, bytes] = field(default_factory=dict)  # UTF-8, with placeholders
     features: dict[str, Features] = field(default_factory=dict)
 
 
-def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> Parsed:
-    """One file to article, rendered body and features: pure, safe in a worker process."""
+def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tuple[bytes, bytes]:
+    """One file to (pickled article, rendered body and features; UTF-8 HTML of the body).
+
+    Pure, and run in worker processes: the pickled form is what travels back and what
+    the cache keeps, so the parent never pickles it again.
+    """
     result = parse_article(key, shown, raw, settings.parse)
     a = result.article
     if a is None:
-        return Parsed(result)
+        return pickle.dumps(Parsed(result), protocol=pickle.HIGHEST_PROTOCOL), b""
     body = render(a.body, key, a.body_line, unsafe_html=settings.unsafe_html)
     if a.summary:
         summary_html = render_inline(a.summary, unsafe_html=settings.unsafe_html)
@@ -65,16 +70,17 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> Pars
     else:
         summary = truncate(body.first_paragraph, SUMMARY_LIMIT)
         summary_html = ""
-    body = replace(body, summary=summary, summary_html=summary_html, words=word_count(body.text),
-                   minutes=reading_minutes(body.text, a.lang))
     rc = settings.related
     stop = builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
     feats = features(a.title, summary, body.text, (tag_key(t) for t in a.tags), a.lang, rc, stop)
-    # Neither the Markdown source nor the plain text is needed any more: keep the cache small.
-    return Parsed(ParseResult(replace(a, body=""), result.problems), replace(body, text=""), feats)
+    info = replace(body, html="", text="", summary=summary, summary_html=summary_html,
+                   words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
+    # The Markdown source is not needed any more: the cache keeps the HTML only.
+    parsed = Parsed(ParseResult(replace(a, body=""), result.problems), info, feats)
+    return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8")
 
 
-def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) -> list[Parsed]:
+def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) -> list[tuple[bytes, bytes]]:
     return [parse_file(key, shown, raw, settings) for key, shown, raw in chunk]
 
 
@@ -82,24 +88,27 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
     """Every article of the site, reusing cached results; problems collected, not raised."""
     from digest.parallel import map_chunks
 
-    data = cache.data
+    state = cache.state
+    store = cache.articles
     settings = FileSettings(ParseSettings(config.language, config.tz), config.markdown.unsafe_html, config.related)
     fp = settings.fingerprint
     loaded = Loaded()
     stamps: dict[str, FileStamp] = {}
     todo: list[tuple[str, str, bytes]] = []
+    keys: list[str] = []
     content = config.content_path
     for path in discover(content):
         key = path.relative_to(content).as_posix()
         shown = display_path(path)
         try:
             st = path.stat()
-            stamp = data.files.get(str(path))
+            stamp = state.files.get(str(path))
             if stamp is not None and (stamp.mtime_ns, stamp.size) == (st.st_mtime_ns, st.st_size):
-                cached = data.articles.get(_entry_key(stamp.digest, key, shown, fp))
-                if cached is not None:
+                entry_key = _entry_key(stamp.digest, key, shown, fp)
+                if entry_key in store.entries:
                     stamps[str(path)] = stamp
-                    _take(cached, key, loaded, problems)
+                    keys.append(entry_key)
+                    _take(store.entries[entry_key], key, loaded, problems)
                     continue
             raw = path.read_bytes()
         except OSError as exc:
@@ -107,19 +116,21 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
             continue
         digest = content_hash(raw)
         stamps[str(path)] = FileStamp(st.st_mtime_ns, st.st_size, digest)
-        cached = data.articles.get(_entry_key(digest, key, shown, fp))
-        if cached is not None:
-            _take(cached, key, loaded, problems)
+        entry_key = _entry_key(digest, key, shown, fp)
+        keys.append(entry_key)
+        if entry_key in store.entries:
+            _take(store.entries[entry_key], key, loaded, problems)
         else:
             todo.append((key, shown, raw))
-    for (key, shown, raw), parsed in zip(todo, map_chunks(_parse_chunk, todo, settings=settings), strict=True):
-        data.articles[_entry_key(content_hash(raw), key, shown, fp)] = parsed
-        _take(parsed, key, loaded, problems)
-    data.files = stamps
-    if len(data.articles) > 2 * max(64, len(stamps)):  # forget files that are gone
-        live = {_entry_key(s.digest, Path(p).relative_to(content).as_posix(), display_path(Path(p)), fp)
-                for p, s in stamps.items()}
-        data.articles = {k: v for k, v in data.articles.items() if k in live}
+    for (key, shown, raw), entry in zip(todo, map_chunks(_parse_chunk, todo, settings=settings), strict=True):
+        store.entries[_entry_key(content_hash(raw), key, shown, fp)] = entry
+        _take(entry, key, loaded, problems)
+    if todo or len(store.entries) != len(keys):
+        store.entries = {k: store.entries[k] for k in keys}  # forget files that are gone
+        cache.articles_dirty = True
+    if stamps != state.files:
+        state.files = stamps
+        cache.state_dirty = True
     return loaded
 
 
@@ -127,9 +138,11 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
     return f"{digest}|{key}|{shown}|{settings_fp}"
 
 
-def _take(parsed: Parsed, key: str, loaded: Loaded, problems: Problems) -> None:
+def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems) -> None:
+    parsed: Parsed = pickle.loads(entry[0])
     problems.extend(parsed.result.problems)
     if parsed.result.article is not None and parsed.body is not None and parsed.features is not None:
         loaded.articles[key] = parsed.result.article
         loaded.bodies[key] = parsed.body
+        loaded.html[key] = entry[1]
         loaded.features[key] = parsed.features

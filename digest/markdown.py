@@ -24,6 +24,7 @@ from markdown_it.rules_core import StateCore
 from mdit_py_plugins.anchors import anchors_plugin
 from mdit_py_plugins.footnote import footnote_plugin
 
+from digest.errors import FastPickle
 from digest.text import slugify, strip_tags
 from digest.urls import quote_path, resolve_relative
 
@@ -33,7 +34,7 @@ _PLACEHOLDER = re.compile(r'(href|src)="digest-(link|root):([^"]*)"')
 
 
 @dataclass(frozen=True, slots=True)
-class BodyLink:
+class BodyLink(FastPickle):
     """A link from a body to another article's Markdown file."""
 
     target: str  # content key the link resolves to (may not exist)
@@ -43,7 +44,7 @@ class BodyLink:
 
 
 @dataclass(frozen=True, slots=True)
-class LocalRef:
+class LocalRef(FastPickle):
     """A link or image to a path of this site: ``/about/``, ``pic.jpg`` next to the article."""
 
     path: str  # site path without the leading slash
@@ -52,7 +53,7 @@ class LocalRef:
 
 
 @dataclass(frozen=True, slots=True)
-class RenderedBody:
+class RenderedBody(FastPickle):
     html: str
     links: tuple[BodyLink, ...] = ()
     local_refs: tuple[LocalRef, ...] = ()  # links and images to site paths other than articles

@@ -14,9 +14,9 @@ from pathlib import Path
 from typing import Any
 
 from digest import feeds
-from digest.cache import Cache
+from digest.cache import Cache, OutputState
 from digest.errors import DigestError, Problem, Problems
-from digest.parallel import map_chunks
+from digest.parallel import imap_chunks
 from digest.render import Renderer
 from digest.theme import Theme, template_problem
 from digest.urls import output_file
@@ -44,12 +44,11 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec]) -> list[Job]:
 
 def feed_fingerprint(r: Renderer, spec: feeds.FeedSpec) -> str:
     m = r.model
-    parts: list[Any] = [r.config_fp, spec]
+    parts = [r.config_fp, repr(spec)]
     for key in spec.items:
-        a = m.articles[key]
-        parts.append((a.digest, m.paths[key], [m.paths.get(t) for t in m.link_targets.get(key, ()) if t],
-                      [m.tags[t].name for t in r.tag_keys(key)]))
-    return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+        parts.append(r.article_sig(key))
+        parts += [m.paths[t] if t else "-" for t in m.link_targets.get(key, ())]
+    return hashlib.blake2b("\x1c".join(parts).encode(), digest_size=16).hexdigest()
 
 
 _STATE: dict[str, Any] = {}  # what forked workers need; set by the parent before the fork
@@ -96,8 +95,8 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
                progress: Progress | None) -> None:
     config = r.config
     out_dir = config.output_path
-    manifest = cache.data.manifests.get(str(out_dir))
-    writer = Writer(out_dir, manifest)
+    previous = cache.state.outputs.get(str(out_dir))
+    writer = Writer(out_dir, previous.manifest if previous else None)
     try:
         specs = feeds.feed_specs(r)
         all_jobs = _jobs(r, specs)
@@ -123,7 +122,9 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
         raise
     finally:
         _STATE.clear()
-    cache.data.manifests[str(out_dir)] = writer.new
+    cache.state.outputs[str(out_dir)] = OutputState(manifest=writer.new, pages=len(r.model.pages),
+                                                    feeds=len(specs) * 3)
+    cache.state_dirty = True
     result.pages = len(r.model.pages)
     result.feeds = len(specs) * 3
     result.files = len(writer.new)
@@ -133,13 +134,11 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
 
 
 def _in_batches(todo: list[Job], progress: Progress | None) -> Any:
-    """Run jobs in batches, so a progress bar can move while workers render."""
-    batch = max(200, len(todo) // 20)
-    for start in range(0, len(todo), batch):
-        part = todo[start:start + batch]
-        yield from map_chunks(_run_chunk, part)
+    """Run the jobs on every core; report progress as chunks finish."""
+    for done, results in imap_chunks(_run_chunk, todo):
+        yield from results
         if progress:
-            progress("render", min(start + batch, len(todo)), len(todo))
+            progress("render", done, len(todo))
 
 
 def _dedupe_template_errors(problems: Problems) -> None:

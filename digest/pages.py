@@ -77,13 +77,15 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     # Features are a function of (file digest, settings): the digests stand for them.
     inputs = hashlib.blake2b(repr((rc, [articles[k].digest for k in keys], keys, sorted(body_links.items()),
                                    sorted(resolved.related_refs.items()))).encode(), digest_size=16).hexdigest()
-    if cache.data.related is not None and cache.data.related[0] == inputs:
-        computed = cache.data.related[1]
+    store = cache.articles
+    if store.related is not None and store.related[0] == inputs:
+        computed = store.related[1]
     else:
         explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
         computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].date for k in keys],
                                       body_links, rc, exclude=explicit)
-        cache.data.related = (inputs, computed)
+        store.related = (inputs, computed)
+        cache.articles_dirty = True
 
     related: dict[str, tuple[RelatedItem, ...]] = {}
     for k in order:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
 
@@ -53,3 +53,24 @@ def map_chunks(fn: Callable[..., list[R]], items: Sequence[T], **kwargs: Any) ->
     with ctx.Pool(workers) as pool:
         parts = pool.map(partial(fn, **kwargs), chunks, chunksize=1)
     return [r for part in parts for r in part]
+
+
+def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[tuple[int, list[R]]]:
+    """``fn`` over chunks of ``items`` on one pool of workers; yields (items done, results of a chunk)
+    as chunks finish, in order."""
+    if not items:
+        return
+    workers = workers_for(len(items))
+    if workers == 1:
+        size = max(1, len(items) // 20)
+        for i in range(0, len(items), size):
+            yield min(i + size, len(items)), fn(list(items[i:i + size]))
+        return
+    size = max(8, min(200, len(items) // (workers * 16)))
+    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
+    done = 0
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(workers) as pool:
+        for chunk, results in zip(chunks, pool.imap(fn, chunks), strict=True):
+            done += len(chunk)
+            yield done, results

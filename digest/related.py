@@ -10,10 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from digest.content.model import ExternalStory
+from digest.errors import FastPickle
 
 
 @dataclass(frozen=True, slots=True)
-class RelatedItem:
+class RelatedItem(FastPickle):
     """One entry of an article's related block.
 
     ``reason`` says why it is there: ``editor`` (front matter), ``linked`` (a

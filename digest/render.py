@@ -8,6 +8,7 @@ unchanged bytes and the page need not be rendered again.
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import datetime
 from typing import Any
 
@@ -31,6 +32,8 @@ from digest.views import (
     text_direction,
 )
 
+CARD_TEMPLATE = "partials/card.html"
+
 
 def config_fingerprint(config: SiteConfig) -> str:
     return hashlib.blake2b(repr((__version__, config)).encode(), digest_size=12).hexdigest()
@@ -52,6 +55,13 @@ class Renderer:
         self.search_bundle = False  # set when the build makes a search index
         self.t = self.env.globals["t"]
         self.env.globals["site"] = self.site
+        self.env.globals["card"] = self.card
+        self.env.globals["json_ld"] = self.json_ld
+        self._cards: dict[tuple[str, str], Markup] = {}
+        self._sigs: dict[str, str] = {}
+        self._site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
+                            Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
+                            Link(f"{self.config.title} (JSON Feed)", self.site.json_url, key="json"))
 
     # --- views -------------------------------------------------------------
 
@@ -82,10 +92,46 @@ class Renderer:
             date=a.date, updated=a.updated, lang=a.lang, dir=text_direction(a.lang),
             tags=tuple(self.tag_link(t) for t in self.tag_keys(key)),
             summary=summary, summary_html=summary_html, source=source,
-            image=self.urls.asset(a.image), image_alt=a.image_alt or "", authors=a.authors,
+            image=self.urls.asset(a.image), image_absolute=self.urls.absolute_asset(a.image),
+            image_alt=a.image_alt or "", authors=a.authors,
             reading_minutes=body.minutes, words=body.words,
             draft=a.draft, scheduled=a.date > self.now, extra=a.extra,
         )
+
+    def card(self, a: ArticleView, heading: str = "h2") -> Markup:
+        """An article's card in lists (``partials/card.html``), rendered once and reused on every
+        list that shows it."""
+        found = self._cards.get((a.key, heading))
+        if found is None:
+            html = self.env.get_template(CARD_TEMPLATE).render(a=a, heading=heading)
+            found = self._cards[(a.key, heading)] = Markup(html)
+        return found
+
+    def json_ld(self, a: ArticleView) -> Markup:
+        """schema.org NewsArticle data for an article, safe inside <script>."""
+        data: dict[str, Any] = {
+            "@context": "https://schema.org", "@type": "NewsArticle", "headline": a.title,
+            "url": a.absolute_url, "mainEntityOfPage": a.absolute_url, "datePublished": a.date.isoformat(),
+            "dateModified": (a.updated or a.date).isoformat(), "inLanguage": a.lang,
+        }
+        if a.summary:
+            data["description"] = a.summary
+        if a.tags:
+            data["keywords"] = [t.name for t in a.tags]
+        data["author"] = ([{"@type": "Person", "name": name} for name in a.authors] if a.authors
+                          else {"@type": "Organization", "name": self.config.author or self.config.title})
+        data["publisher"] = {"@type": "Organization", "name": self.config.title, "url": self.config.base_url}
+        if a.image_absolute:
+            data["image"] = [a.image_absolute]
+        if a.source:
+            based: dict[str, Any] = {"@type": "CreativeWork", "name": a.source.name}
+            if a.source.url:
+                based["url"] = a.source.url
+            data["isBasedOn"] = based
+        text = json.dumps(data, ensure_ascii=False, sort_keys=True)
+        # Nothing inside may close the script element or open a comment.
+        text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+        return Markup(text)
 
     def body_html(self, key: str) -> Markup:
         body = self.model.bodies[key]
@@ -99,7 +145,8 @@ class Renderer:
             fragment = links[i].fragment
             return url + "#" + fragment if fragment else url
 
-        return Markup(fill_placeholders(body.html, link_url, self.urls.base_path.rstrip("/")))
+        html = self.model.html[key].decode("utf-8")
+        return Markup(fill_placeholders(html, link_url, self.urls.base_path.rstrip("/")))
 
     def related(self, key: str) -> list[RelatedView]:
         out = []
@@ -133,14 +180,11 @@ class Renderer:
                 prev_url = self.urls.url(paginated(base, page.number - 1))
             if page.number < page.total:
                 next_url = self.urls.url(paginated(base, page.number + 1))
-        site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
-                      Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
-                      Link(f"{self.config.title} (JSON Feed)", self.site.json_url, key="json"))
         return PageView(
             kind=page.kind, title=title, url=self.urls.url(page.path), absolute_url=self.urls.absolute(page.path),
             lang=lang, dir=text_direction(lang), description=description or self.config.description,
             number=page.number, total=page.total, prev_url=prev_url, next_url=next_url,
-            feeds=feeds + site_feeds, links={rel: self.urls.url(p) for rel, p in page.links}, when=page.when,
+            feeds=feeds + self._site_feeds, links={rel: self.urls.url(p) for rel, p in page.links}, when=page.when,
         )
 
     def context(self, page: Page) -> dict[str, Any]:
@@ -227,34 +271,46 @@ class Renderer:
             fp = self._template_fp[name] = self.theme.fingerprint(self.env, name)
         return fp
 
+    def article_sig(self, key: str) -> str:
+        """Everything of one article that any page showing it depends on."""
+        sig = self._sigs.get(key)
+        if sig is None:
+            m = self.model
+            a = m.articles[key]
+            tags = "\x1f".join(m.tags[t].name for t in self.tag_keys(key))
+            sig = self._sigs[key] = (f"{a.digest}\x1e{m.paths[key]}\x1e{tags}\x1e"
+                                     f"{int(key in m.unpublished)}{int(a.date > self.now)}")
+        return sig
+
     def fingerprint(self, page: Page) -> str:
-        """Hash of every input of the page's HTML."""
+        """Hash of every input of the page's HTML: equal fingerprints, equal bytes."""
         m = self.model
-        parts: list[Any] = [self.config_fp, self.template_fingerprint(page.template), page]
-        shown: list[str] = list(page.items)
+        sig = self.article_sig
+        parts = [self.config_fp, self.template_fingerprint(page.template), self.template_fingerprint(CARD_TEMPLATE),
+                 page.kind, page.path, page.key, str(page.number), str(page.total), page.title, repr(page.when),
+                 repr(page.links)]
+        parts += [sig(k) for k in page.items]
         if page.kind == "article":
             key = page.key
-            shown.append(key)
-            parts.append(m.link_targets.get(key, ()))
-            parts.append([m.paths.get(t) for t in m.link_targets.get(key, ()) if t])
-            parts.append(m.related.get(key, ()))
-            shown.extend(item.key for item in m.related.get(key, ()) if item.key)
-            shown.extend(m.threads.get(key, ()))
-            parts.append(m.threads.get(key, ()))
+            parts.append(sig(key))
+            parts += [m.paths[t] if t else "-" for t in m.link_targets.get(key, ())]
+            for item in m.related.get(key, ()):
+                if item.key is None:
+                    parts.append(repr(item.external))
+                else:
+                    shared = "\x1f".join(m.tags[t].name for t in item.shared_tags if t in m.tags)
+                    parts.append(f"{sig(item.key)}\x1d{item.reason}\x1d{item.terms}\x1d{shared}")
+            parts += [sig(k) for k in m.threads.get(key, ())]
         elif page.kind == "tag":
             parts.append(m.tags[page.key].name)
         elif page.kind == "tags":
-            parts.append([(t.key, t.name, len(t.articles)) for t in m.tags.values()])
+            parts += [f"{t.key}\x1f{t.name}\x1f{len(t.articles)}" for t in m.tags.values()]
         elif page.kind == "home" and page.number == 1 and (edition := self.latest_edition()) is not None:
             parts.append(edition.path)
-            shown.extend(edition.items)
+            parts += [sig(k) for k in edition.items]
         elif page.kind == "search":
-            parts.append(self.search_bundle)
-        for key in shown:
-            a = m.articles[key]
-            tags = [m.tags[t].name for t in self.tag_keys(key)]
-            parts.append((a.digest, m.paths[key], tags, key in m.unpublished, a.date > self.now))
-        return hashlib.blake2b(repr(parts).encode(), digest_size=16).hexdigest()
+            parts.append(str(self.search_bundle))
+        return hashlib.blake2b("\x1c".join(parts).encode(), digest_size=16).hexdigest()
 
 
 def _tag_keys(tags: tuple[str, ...]) -> list[str]:

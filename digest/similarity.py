@@ -30,6 +30,7 @@ from importlib import resources
 from typing import Any
 
 from digest.config import RelatedConfig
+from digest.errors import FastPickle
 from digest.related import RelatedItem
 from digest.text import WORD
 
@@ -69,7 +70,7 @@ def term_id(term: str) -> int:
 
 
 @dataclass(frozen=True, slots=True)
-class Features:
+class Features(FastPickle):
     """What similarity needs of one article: weighted term counts and tag keys.
 
     Stored compactly (a few objects per article, not one per term) because every

@@ -72,7 +72,6 @@ class Theme:
         )
         env.filters["date"] = format_date
         env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
-        env.filters["ld_person"] = lambda name: {"@type": "Person", "name": name}
         env.filters["url"] = urls.url
         env.filters["absolute"] = urls.absolute
         env.globals["url"] = urls.url

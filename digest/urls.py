@@ -71,12 +71,17 @@ class UrlMaker:
         self.base_url = base_url
         self.origin = f"{parts.scheme}://{parts.netloc}"
         self.base_path = parts.path if parts.path.endswith("/") else parts.path + "/"
+        self._prefix = self.base_path.rstrip("/")
+        self._urls: dict[str, str] = {}
 
     def url(self, path: str) -> str:
         """Root-relative URL with the base path: ``/repo/tags/x/``."""
         if not path.startswith("/"):
             return path
-        return quote_path(self.base_path.rstrip("/") + path)
+        found = self._urls.get(path)
+        if found is None:
+            found = self._urls[path] = quote_path(self._prefix + path)
+        return found
 
     def absolute(self, path: str) -> str:
         if not path.startswith("/"):

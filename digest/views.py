@@ -88,6 +88,7 @@ class ArticleView:
     summary_html: Markup
     source: SourceView | None
     image: str | None
+    image_absolute: str | None  # for feeds and social cards
     image_alt: str
     authors: tuple[str, ...]
     reading_minutes: int

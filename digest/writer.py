@@ -18,11 +18,11 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from digest.errors import DigestError
+from digest.errors import DigestError, FastPickle
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
+class Entry(FastPickle):
     """What the manifest knows of one output file."""
 
     hash: str  # of the bytes
@@ -55,6 +55,7 @@ class Writer:
         self.staging.mkdir(parents=True)
         self.new: dict[str, Entry] = {}
         self.staged: list[str] = []
+        self._made: set[Path] = set()  # staging folders known to exist (per process)
         self.written = 0
 
     # --- deciding -----------------------------------------------------------
@@ -90,8 +91,12 @@ class Writer:
             return rel, Entry(digest, fingerprint, old.size, old.mtime_ns), False
         target = self.staging / rel
         try:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(data)
+            parent = target.parent
+            if parent not in self._made:
+                parent.mkdir(parents=True, exist_ok=True)
+                self._made.add(parent)
+            with open(target, "wb") as fh:
+                fh.write(data)
         except OSError as exc:
             raise DigestError(f"cannot write {rel}: {exc.strerror}", self.out_dir, 1) from None
         return rel, Entry(digest, fingerprint, len(data), 0), True

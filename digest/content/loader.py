@@ -19,7 +19,7 @@ from digest import yamlio
 from digest.content import frontmatter
 from digest.content.dates import DateError, date_from_filename, parse_date, strip_date_prefix
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
-from digest.errors import Problem
+from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
 from digest.urls import is_safe_url
 
@@ -43,7 +43,7 @@ class ParseSettings:
 
 
 @dataclass(frozen=True, slots=True)
-class ParseResult:
+class ParseResult(FastPickle):
     article: Article | None
     problems: tuple[Problem, ...]
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from digest.errors import FastPickle
+
 
 @dataclass(frozen=True, slots=True)
-class Source:
+class Source(FastPickle):
     """The original publisher of a curated story."""
 
     name: str
@@ -17,7 +19,7 @@ class Source:
 
 
 @dataclass(frozen=True, slots=True)
-class InternalRef:
+class InternalRef(FastPickle):
     """A related story on this site, as the editor wrote it: a slug or a ``.md`` path."""
 
     ref: str
@@ -25,7 +27,7 @@ class InternalRef:
 
 
 @dataclass(frozen=True, slots=True)
-class ExternalStory:
+class ExternalStory(FastPickle):
     """A related story elsewhere: shown with its source and a link to it."""
 
     title: str
@@ -38,7 +40,7 @@ RelatedRef = InternalRef | ExternalStory
 
 
 @dataclass(frozen=True, slots=True)
-class Article:
+class Article(FastPickle):
     """One Markdown file under content/, its front matter checked and normalised.
 
     ``key`` is the file's path below the content folder (``2024/03/budget.md``);
