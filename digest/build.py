@@ -40,6 +40,7 @@ class BuildOptions:
     jobs: int = 0  # 0: every core
     now: datetime | None = None
     write: bool = True  # False: build in memory only (digest check)
+    save_cache: bool = True  # False: the caller saves it (the preview server, after the reload)
 
 
 @dataclass
@@ -138,8 +139,9 @@ class Builder:
                        if k not in published and a.date > now and (self.options.drafts or not a.draft)]
             out.due = min(pending, default=None)
             lap("write")
-            cache.save()
-            lap("cache")
+            if self.options.save_cache:
+                cache.save()
+                lap("cache")
         else:
             from digest.output import render_in_memory
 

@@ -94,6 +94,7 @@ class Cache:
         self._articles: Articles | None = None
         self.state_dirty = False
         self.articles_dirty = False
+        self.memo: dict[str, Any] = {}  # entry key -> unpickled entry, for a long-lived Builder
 
     @property
     def state(self) -> State:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import pickle
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from digest.cache import Cache, FileStamp
 from digest.config import RelatedConfig, SiteConfig
@@ -108,7 +109,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
                 if entry_key in store.entries:
                     stamps[str(path)] = stamp
                     keys.append(entry_key)
-                    _take(store.entries[entry_key], key, loaded, problems)
+                    _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
                     continue
             raw = path.read_bytes()
         except OSError as exc:
@@ -119,14 +120,16 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
         entry_key = _entry_key(digest, key, shown, fp)
         keys.append(entry_key)
         if entry_key in store.entries:
-            _take(store.entries[entry_key], key, loaded, problems)
+            _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
         else:
             todo.append((key, shown, raw))
     for (key, shown, raw), entry in zip(todo, map_chunks(_parse_chunk, todo, settings=settings), strict=True):
-        store.entries[_entry_key(content_hash(raw), key, shown, fp)] = entry
-        _take(entry, key, loaded, problems)
+        entry_key = _entry_key(content_hash(raw), key, shown, fp)
+        store.entries[entry_key] = entry
+        _take(entry, key, loaded, problems, cache.memo, entry_key)
     if todo or len(store.entries) != len(keys):
         store.entries = {k: store.entries[k] for k in keys}  # forget files that are gone
+        cache.memo = {k: v for k, v in cache.memo.items() if k in store.entries}
         cache.articles_dirty = True
     if stamps != state.files:
         state.files = stamps
@@ -138,8 +141,13 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
     return f"{digest}|{key}|{shown}|{settings_fp}"
 
 
-def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems) -> None:
-    parsed: Parsed = pickle.loads(entry[0])
+def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems,
+          memo: dict[str, Any] | None = None, entry_key: str = "") -> None:
+    parsed: Parsed | None = memo.get(entry_key) if memo is not None else None
+    if parsed is None:
+        parsed = pickle.loads(entry[0])
+        if memo is not None:
+            memo[entry_key] = parsed
     problems.extend(parsed.result.problems)
     if parsed.result.article is not None and parsed.body is not None and parsed.features is not None:
         loaded.articles[key] = parsed.result.article

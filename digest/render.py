@@ -266,9 +266,11 @@ class Renderer:
     # --- fingerprints -------------------------------------------------------
 
     def template_fingerprint(self, name: str) -> str:
-        fp = self._template_fp.get(name)
+        # Kept on the environment, which lives as long as the templates do not change.
+        known: dict[str, str] = self.env.__dict__.setdefault("digest_fingerprints", {})
+        fp = known.get(name)
         if fp is None:
-            fp = self._template_fp[name] = self.theme.fingerprint(self.env, name)
+            fp = known[name] = self.theme.fingerprint(self.env, name)
         return fp
 
     def article_sig(self, key: str) -> str:

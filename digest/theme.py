@@ -61,21 +61,19 @@ class Theme:
         return files
 
     def environment(self, urls: UrlMaker) -> jinja2.Environment:
-        env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(p) for p in self.template_dirs]),
-            autoescape=True,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            auto_reload=False,
-            cache_size=-1,
-            undefined=jinja2.Undefined,
-        )
-        env.filters["date"] = format_date
-        env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
-        env.filters["url"] = urls.url
-        env.filters["absolute"] = urls.absolute
-        env.globals["url"] = urls.url
-        env.globals["absolute_url"] = urls.absolute
+        """The Jinja2 environment, reused while no template changes (the preview server rebuilds
+        without compiling every template again). Per-build values go into ``env.globals``."""
+        stamps = []
+        for folder in self.template_dirs:
+            for rel, path in _walk(folder):
+                st = path.stat()
+                stamps.append((str(folder), rel, st.st_mtime_ns, st.st_size))
+        key = (tuple(stamps), urls.base_url)
+        env = _ENVIRONMENTS.get(key)
+        if env is None:
+            env = _new_environment(self.template_dirs, urls)
+            _ENVIRONMENTS.clear()  # one site at a time: keep memory bounded
+            _ENVIRONMENTS[key] = env
         env.globals["t"] = translator(self.config.params.get("strings"))
         return env
 
@@ -86,6 +84,28 @@ class Theme:
             source = env.loader.get_source(env, name)[0] if env.loader else ""
             h.update(name.encode() + b"\0" + source.encode() + b"\0")
         return h.hexdigest()
+
+
+_ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
+
+
+def _new_environment(template_dirs: list[Path], urls: UrlMaker) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs]),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        auto_reload=False,
+        cache_size=-1,
+        undefined=jinja2.Undefined,
+    )
+    env.filters["date"] = format_date
+    env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+    env.filters["url"] = urls.url
+    env.filters["absolute"] = urls.absolute
+    env.globals["url"] = urls.url
+    env.globals["absolute_url"] = urls.absolute
+    return env
 
 
 def _walk(root: Path) -> Iterator[tuple[str, Path]]:

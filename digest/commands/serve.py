@@ -63,7 +63,7 @@ class Session:
         self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
                                  config.cache_dir, config.theme)
         options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
-                               output=self.out)
+                               output=self.out, save_cache=False)
         if self.builder is None:
             self.builder = Builder(self.root, options)
         else:
@@ -94,6 +94,8 @@ class Session:
             self.hub.broadcast("reload", {"files": result.changed[:50]})
         else:
             self.hub.broadcast("ok", {})
+        if self.builder.cache is not None:
+            self.builder.cache.save()  # after the tabs were told: saving is not on the path to the reload
         return True
 
     def _report(self, problems: list[Problem]) -> None:
@@ -112,28 +114,32 @@ def run(args: argparse.Namespace) -> int:
     if not (root / CONFIG_NAME).is_file():
         load_config(root)  # raises the usual "no site.yml" error
     session = Session(root, args.host, args.port, args.drafts, args.future, Hub())
+    try:
+        session.configure()
+    except DigestError:
+        session.layout = SiteLayout(root)  # site.yml is broken: watch the defaults until it is fixed
+    changes = ChangeQueue()
+    assert session.layout is not None
+    observer = start_observer(session.layout, changes)  # before the first build: no change is missed
     session.rebuild()
     if session.out is None:  # site.yml itself is broken: nothing to serve yet
         session.out = root / ".digest-cache" / PREVIEW_DIR
-        session.layout = SiteLayout(root)
     session.out.mkdir(parents=True, exist_ok=True)
     try:
         server = PreviewServer((args.host, args.port), session.out, session.base_path, session.hub)
     except OSError as exc:
+        observer.stop()  # type: ignore[attr-defined]
         if exc.errno == errno.EADDRINUSE:
             raise DigestError(f"port {args.port} is already in use; pass --port to choose another",
                               "<command line>", 1) from None
         raise DigestError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "<command line>", 1) from None
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
+    signal.signal(signal.SIGTERM, _interrupt)
     url = session.local_url(session.base_path)
     print(f"serving {url}  (Ctrl-C to stop)", flush=True)
     if args.open:
         webbrowser.open(url)
-    signal.signal(signal.SIGTERM, _interrupt)
-    changes = ChangeQueue()
-    assert session.layout is not None
-    observer = start_observer(session.layout, changes)
     stop = threading.Event()
     try:
         while not stop.is_set():

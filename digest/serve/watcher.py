@@ -7,6 +7,7 @@ and a burst of events becomes one rebuild.
 
 from __future__ import annotations
 
+import os
 import queue
 import threading
 import time
@@ -104,24 +105,37 @@ class ChangeQueue:
 
 
 def start_observer(site: SiteLayout, changes: ChangeQueue) -> object:
-    """Start a watchdog observer on the site's folder; every event's paths go to ``changes``."""
+    """Start a watchdog observer on the site's folders; every event's paths go to ``changes``.
+
+    The site's root is watched on its own (for site.yml), and content/, static/ and themes/
+    recursively: never the output or cache folders, which can hold tens of thousands of
+    folders. A watched folder created later (a first theme) is added when it appears.
+    """
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
+
+    observer = Observer()
+    folders = {site.content_dir, site.static_dir, "themes"}
+    root = str(site.root)
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
             if event.event_type in ("opened", "closed_no_write"):
                 return
-            if event.is_directory and event.event_type == "modified":
-                return
-            for raw in (event.src_path, getattr(event, "dest_path", "")):
+            src = event.src_path if isinstance(event.src_path, str) else event.src_path.decode()
+            if event.is_directory:
+                if event.event_type == "created" and os.path.dirname(src) == root \
+                        and os.path.basename(src) in folders:
+                    observer.schedule(self, src, recursive=True)
+                if event.event_type == "modified":
+                    return
+            for raw in (src, getattr(event, "dest_path", "")):
                 if raw:
                     changes.put(Path(raw if isinstance(raw, str) else raw.decode()))
 
-    observer = Observer()
     handler = Handler()
-    observer.schedule(handler, str(site.root), recursive=False)  # site.yml, and folders appearing
-    for folder in (site.content_dir, site.static_dir, "themes"):
+    observer.schedule(handler, root, recursive=False)
+    for folder in sorted(folders):
         if (site.root / folder).is_dir():
             observer.schedule(handler, str(site.root / folder), recursive=True)
     observer.daemon = True

@@ -1,0 +1,85 @@
+#!/usr/bin/env python3
+"""digest serve: save-to-reload latency for an article edit.
+
+    python benchmarks/serve_latency.py [--articles 1000 10000] [--edits 5]
+
+For the example site and for corpora from ../shared/bench/make_corpus.py: starts
+`digest serve`, waits for its first build, connects to the reload channel, then
+edits one article several times (a sentence changes in its body) and measures the
+time from the file being written to the reload event being sent. Prints the median
+and worst latency per site.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.serve.helpers import Events, Server  # noqa: E402
+
+MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
+
+
+def example_site(work: Path) -> tuple[Path, Path]:
+    site = work / "example"
+    if site.exists():
+        shutil.rmtree(site)
+    site.mkdir(parents=True)
+    shutil.copy(ROOT / "site.yml", site)
+    shutil.copytree(ROOT / "content", site / "content")
+    return site, next(p for p in sorted((site / "content").rglob("*.md")))
+
+
+def corpus(n: int, work: Path) -> tuple[Path, Path]:
+    site = work / str(n)
+    if not (site / "content").exists():
+        subprocess.run([sys.executable, str(MAKE_CORPUS), "--articles", str(n), "--out", str(site)], check=True,
+                       capture_output=True)
+        (site / "site.yml").write_text("title: Bench\nbase_url: https://example.org/news/\ntimezone: Asia/Kolkata\n")
+    return site, sorted((site / "content").rglob("*.md"))[n // 2]
+
+
+def measure(site: Path, article: Path, edits: int) -> dict[str, object]:
+    server = Server(site)
+    try:
+        events = Events(server.port)
+        original = article.read_text(encoding="utf-8")
+        times = []
+        for i in range(edits):
+            text = original.rstrip("\n") + f"\n\nEdit number {i} at {time.time()}.\n"
+            started = time.perf_counter()
+            article.write_text(text, encoding="utf-8")
+            events.wait_for("reload", 120)
+            times.append(time.perf_counter() - started)
+            time.sleep(0.3)
+        article.write_text(original, encoding="utf-8")
+        events.close()
+    finally:
+        server.stop()
+    return {"site": site.name, "edits": edits, "median_ms": round(statistics.median(times) * 1000),
+            "worst_ms": round(max(times) * 1000)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--articles", type=int, nargs="*", default=[1000, 10000])
+    ap.add_argument("--edits", type=int, default=5)
+    ap.add_argument("--work", type=Path, default=Path("/tmp/digest-serve-bench"))
+    args = ap.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(measure(*example_site(args.work), args.edits)), flush=True)
+    for n in args.articles:
+        print(json.dumps(measure(*corpus(n, args.work), args.edits)), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,155 @@
+"""digest serve at the protocol level: reload channel, errors, paths, stopping."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import Site, article
+from tests.serve.helpers import Events, Server
+
+
+@pytest.fixture
+def served(site: Site):
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\n")
+    site.add("2025/01/first.md", "First story", date="2025-01-05", tags=["news"], body="Original text.")
+    site.add("2025/01/second.md", "Second story", date="2025-01-06", tags=["news"], body="More text.")
+    server = Server(site.root)
+    events = Events(server.port)
+    yield site, server, events
+    events.close()
+    server.stop()
+
+
+def test_serves_under_the_base_path_and_redirects_root(served) -> None:
+    site, server, _ = served
+    status, headers, _ = server.get("/")
+    assert status in (301, 302) and headers["location"] == "/repo/"
+    status, headers, body = server.get("/repo/2025/01/first/")
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    assert b"Original text." in body
+    assert b"/__digest__/livereload.js" in body  # injected into HTML responses
+    status, _, css = server.get("/repo/assets/digest.css")
+    assert status == 200 and b"livereload" not in css  # only into HTML
+    # The files on disk never contain the script.
+    preview = site.root / ".digest-cache" / "preview"
+    assert not [p for p in preview.rglob("*.html") if b"livereload" in p.read_bytes()]
+    assert not (site.root / "public").exists()  # the preview never touches the real output
+
+
+def test_reload_after_an_edit_error_when_broken_and_back_when_fixed(served) -> None:
+    site, server, events = served
+    path = site.root / "content/2025/01/first.md"
+    path.write_text(article("First story", date="2025-01-05", tags=["news"], body="Edited text."), encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Edited text." in server.get("/repo/2025/01/first/")[2]
+    path.write_text("---\ntitle: First story\ndate: [2025\n---\nBroken.\n", encoding="utf-8")
+    error = events.wait_for("error")
+    assert any(p.startswith(str(path.relative_to(Path.cwd())) if path.is_relative_to(Path.cwd()) else str(path))
+               or "first.md:" in p for p in error["problems"])
+    assert all(": error: " in p for p in error["problems"])
+    server.wait_for_line("first.md:")  # and in the terminal
+    # The last good site is still served.
+    assert b"Edited text." in server.get("/repo/2025/01/first/")[2]
+    path.write_text(article("First story", date="2025-01-05", tags=["news"], body="Fixed text."), encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Fixed text." in server.get("/repo/2025/01/first/")[2]
+    assert server.proc.poll() is None  # never exits on a content error
+
+
+def test_a_late_tab_sees_the_current_error(served) -> None:
+    site, server, events = served
+    site.write("content/2025/01/second.md", "---\ntitle: [\n---\n")
+    events.wait_for("error")
+    late = Events(server.port)
+    event, data = late.next(5)
+    late.close()
+    assert event == "error" and data["problems"]
+
+
+def test_template_error_shows_and_clears(served) -> None:
+    site, server, events = served
+    site.write("themes/mine/templates/tag.html", "{% extends 'base.html' %}{% block main %}{{ oops( }}{% endblock %}")
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\ntheme: mine\n")
+    error = events.wait_for("error")
+    assert any("tag.html:1" in p for p in error["problems"])
+    (site.root / "themes/mine/templates/tag.html").unlink()
+    # Fixed: the pages are as before the error, so nothing is rewritten; "ok" clears the overlay
+    # (the page script reloads when it had shown one).
+    events.wait_for(("reload", "ok"), 30)
+
+
+def test_atomic_rename_saves_are_seen_and_swap_files_ignored(served) -> None:
+    site, server, events = served
+    folder = site.root / "content/2025/01"
+    (folder / ".first.md.swp").write_bytes(b"vim swap")
+    (folder / "first.md~").write_text("backup")
+    (folder / "#first.md#").write_text("emacs")
+    assert events.quiet(1.0) == []
+    tmp = folder / ".first.md.tmp123"
+    tmp.write_text(article("First story", date="2025-01-05", body="Renamed into place."), encoding="utf-8")
+    os.replace(tmp, folder / "first.md")
+    events.wait_for("reload")
+    assert b"Renamed into place." in server.get("/repo/2025/01/first/")[2]
+
+
+def test_burst_of_saves_is_one_rebuild(served) -> None:
+    site, server, events = served
+    path = site.root / "content/2025/01/second.md"
+    for i in range(5):
+        path.write_text(article("Second story", date="2025-01-06", body=f"Version {i}."), encoding="utf-8")
+        time.sleep(0.01)
+    events.wait_for("reload")
+    assert [e for e, _ in events.quiet(1.0) if e == "reload"] == []
+    assert b"Version 4." in server.get("/repo/2025/01/second/")[2]
+
+
+def test_adding_and_deleting_articles_update_home_and_tags(served) -> None:
+    site, server, events = served
+    site.add("2025/01/third.md", "Third story", date="2025-01-07", tags=["news"])
+    events.wait_for("reload")
+    assert b"Third story" in server.get("/repo/")[2]
+    assert b"Third story" in server.get("/repo/tags/news/")[2]
+    assert b"Third story" in server.get("/repo/feed.xml")[2]
+    (site.root / "content/2025/01/third.md").unlink()
+    events.wait_for("reload")
+    assert b"Third story" not in server.get("/repo/")[2]
+    assert server.get("/repo/2025/01/third/")[0] == 404
+
+
+def test_stylesheet_change_swaps_css_without_reload(served) -> None:
+    site, server, events = served
+    site.write("themes/mine/templates/.keep", "")
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\ntheme: mine\n")
+    events.wait_for("ok")  # a new theme with nothing in it: nothing to write, nothing to reload
+    site.write("themes/mine/static/assets/digest.css", "body { color: red; }\n")
+    data = events.wait_for("css")
+    assert "assets/digest.css" in data["files"]
+    assert server.get("/repo/assets/digest.css")[2] == b"body { color: red; }\n"
+
+
+@pytest.mark.parametrize("path", [
+    "/repo/../site.yml", "/repo/..%2fsite.yml", "/repo/%2e%2e/site.yml", "/repo/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+    "/repo/....//site.yml", "/repo/%252e%252e/site.yml", "/repo/%c0%ae%c0%ae/site.yml", "/repo/a/%00.html",
+    "/../../etc/passwd", "/repo/escape/x",
+])
+def test_paths_never_leave_the_output(served, path: str) -> None:
+    site, server, _ = served
+    (site.root / ".digest-cache/preview/escape").symlink_to("/etc")
+    status, _, body = server.get(path)
+    assert status in (400, 404)
+    assert b"root:" not in body and b"base_url" not in body
+
+
+def test_unknown_path_gets_the_404_page(served) -> None:
+    _, server, _ = served
+    status, headers, body = server.get("/repo/no/such/page/")
+    assert status == 404 and b"Page not found" in body
+
+
+def test_ctrl_c_stops_cleanly(served) -> None:
+    _, server, _ = served
+    assert server.stop() == 0

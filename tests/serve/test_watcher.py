@@ -1,0 +1,42 @@
+"""Which changes `digest serve` rebuilds for: a table, as Zola tests it."""
+
+from pathlib import Path
+
+import pytest
+
+from digest.serve.watcher import SiteLayout, classify, is_editor_temp
+
+ROOT = Path("/site")
+LAYOUT = SiteLayout(ROOT, theme="mine")
+
+
+@pytest.mark.parametrize(("path", "kind"), [
+    ("site.yml", "config"),
+    ("content/2025/01/story.md", "content"),
+    ("content/मानसून.md", "content"),
+    ("content/2025/01/photo.jpg", "static"),
+    ("content/_drafts/idea.md", None),
+    ("content/.hidden/x.md", None),
+    ("themes/mine/templates/article.html", "template"),
+    ("themes/mine/templates/partials/card.html", "template"),
+    ("themes/mine/static/assets/digest.css", "static"),
+    ("themes/other/templates/article.html", None),
+    ("static/img/logo.png", "static"),
+    ("public/index.html", None),
+    (".digest-cache/preview/index.html", None),
+    ("README.md", None),
+    ("content/2025/01/.story.md.swp", None),
+    ("content/2025/01/story.md~", None),
+    ("content/2025/01/#story.md#", None),
+    ("content/2025/01/.#story.md", None),
+    ("content/2025/01/4913", None),
+    ("content/2025/01/story.md.tmp", None),
+    ("themes/mine/templates/article.html___jb_tmp___", None),
+    (".git/index", None),
+])
+def test_classify(path: str, kind: str | None) -> None:
+    assert classify(ROOT / path, LAYOUT) == kind
+
+
+def test_editor_temp_names():
+    assert is_editor_temp(".story.md.swp") and is_editor_temp("story.md~") and not is_editor_temp("story.md")
