@@ -43,7 +43,7 @@ class Server:
                 line = self.lines.get(timeout=0.2)
             except queue.Empty:
                 if self.proc.poll() is not None:
-                    raise AssertionError(f"digest serve exited with {self.proc.returncode}")
+                    raise AssertionError(f"digest serve exited with {self.proc.returncode}") from None
                 continue
             if text in line:
                 return line

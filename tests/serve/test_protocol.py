@@ -71,7 +71,7 @@ def test_a_late_tab_sees_the_current_error(served) -> None:
 
 
 def test_template_error_shows_and_clears(served) -> None:
-    site, server, events = served
+    site, _, events = served
     site.write("themes/mine/templates/tag.html", "{% extends 'base.html' %}{% block main %}{{ oops( }}{% endblock %}")
     site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\ntheme: mine\n")
     error = events.wait_for("error")
@@ -146,7 +146,7 @@ def test_paths_never_leave_the_output(served, path: str) -> None:
 
 def test_unknown_path_gets_the_404_page(served) -> None:
     _, server, _ = served
-    status, headers, body = server.get("/repo/no/such/page/")
+    status, _, body = server.get("/repo/no/such/page/")
     assert status == 404 and b"Page not found" in body
 
 
