@@ -69,6 +69,7 @@ class Builder:
         folder = config.cache_path if self.options.use_cache else None
         if self.cache is None or self.cache.folder != folder:
             self.cache = Cache(folder)
+        self.cache.refresh()
         return self.cache
 
     def build(self) -> BuildResult:

@@ -95,10 +95,28 @@ class Cache:
         self.state_dirty = False
         self.articles_dirty = False
         self.memo: dict[str, Any] = {}  # entry key -> unpickled entry, for a long-lived Builder
+        self._seen: dict[str, tuple[int, int, int] | None] = {}  # file -> what it was when read or written
+
+    def _signature(self, name: str) -> tuple[int, int, int] | None:
+        try:
+            st = os.stat(self.folder / name) if self.folder else None
+        except OSError:
+            return None
+        return (st.st_ino, st.st_mtime_ns, st.st_size) if st else None
+
+    def refresh(self) -> None:
+        """Forget what another process has replaced on disk since (another `digest build`, a serve)."""
+        if self.folder is None:
+            return
+        if self._state is not None and self._signature(STATE_FILE) != self._seen.get(STATE_FILE):
+            self._state = None
+        if self._articles is not None and self._signature(ARTICLES_FILE) != self._seen.get(ARTICLES_FILE):
+            self._articles = None
 
     @property
     def state(self) -> State:
         if self._state is None:
+            self._seen[STATE_FILE] = self._signature(STATE_FILE)
             found = _read(self.folder / STATE_FILE) if self.folder else None
             self._state = found if isinstance(found, State) else State()
         return self._state
@@ -106,6 +124,7 @@ class Cache:
     @property
     def articles(self) -> Articles:
         if self._articles is None:
+            self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
             found = _read(self.folder / ARTICLES_FILE) if self.folder else None
             self._articles = found if isinstance(found, Articles) else Articles()
         return self._articles
@@ -115,7 +134,9 @@ class Cache:
             return
         if self.articles_dirty and self._articles is not None:
             _write(self.folder, ARTICLES_FILE, self._articles)
+            self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
             self.articles_dirty = False
         if self.state_dirty and self._state is not None:
             _write(self.folder, STATE_FILE, self._state)
+            self._seen[STATE_FILE] = self._signature(STATE_FILE)
             self.state_dirty = False

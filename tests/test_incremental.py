@@ -1,0 +1,150 @@
+"""Incremental builds are byte-identical to clean builds, whatever the editors did in between.
+
+Hypothesis draws sequences of edits, additions, deletions, renames, template and
+settings changes; after each step the site is rebuilt incrementally (alternating a
+long-lived Builder, as the preview server uses, and a fresh one reading the on-disk
+cache, as `digest build` does); at the end a clean build of the same files must give
+exactly the same output.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, datetime
+from pathlib import Path
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from digest.build import Builder, BuildOptions
+
+NOW = datetime(2025, 6, 1, tzinfo=UTC)
+WORDS = ["budget", "monsoon", "metro", "election", "cricket", "bridge", "farmers", "river",
+         "मानसून", "बजट", "किसान", "चुनाव", "नदी", "पुल", "मेट्रो", "बारिश"]
+TAGS = ["Economy", "economy", "Weather", "मौसम", "राजनीति", "Transport"]
+THEME_VARIANTS = ["", "<!-- variant one -->", "<p class=\"note\">{{ a.key }}</p>"]
+CONFIGS = [
+    "per_page: 2\n",
+    "per_page: 3\nrelated:\n  count: 2\n",
+    "per_page: 2\neditions: weekly\n",
+]
+
+
+def config_text(variant: int) -> str:
+    return ("title: Incremental\nbase_url: https://example.org/site/\ntimezone: UTC\ntheme: mine\n"
+            + CONFIGS[variant])
+
+
+sentences = st.lists(st.sampled_from(WORDS), min_size=3, max_size=9).map(lambda ws: " ".join(ws) + ".")
+articles = st.fixed_dictionaries({
+    "title": st.lists(st.sampled_from(WORDS), min_size=1, max_size=4).map(" ".join),
+    "day": st.integers(1, 28),
+    "tags": st.lists(st.sampled_from(TAGS), max_size=3),
+    "body": st.lists(sentences, min_size=1, max_size=4),
+    "link": st.booleans(),
+    "related": st.booleans(),
+})
+operations = st.one_of(
+    st.tuples(st.just("add"), articles),
+    st.tuples(st.just("edit"), st.integers(0, 100), articles),
+    st.tuples(st.just("delete"), st.integers(0, 100)),
+    st.tuples(st.just("rename"), st.integers(0, 100)),
+    st.tuples(st.just("template"), st.integers(0, len(THEME_VARIANTS) - 1)),
+    st.tuples(st.just("config"), st.integers(0, len(CONFIGS) - 1)),
+    st.tuples(st.just("touch"), st.integers(0, 100)),
+)
+
+
+class Editor:
+    """Keeps the site valid, as an editor would: references only to articles that exist."""
+
+    def __init__(self, root: Path):
+        self.root = root
+        self.names: list[str] = []
+        self.counter = 0
+        (root / "content").mkdir(parents=True)
+        (root / "themes/mine/templates/partials").mkdir(parents=True)
+        (root / "site.yml").write_text(config_text(0), encoding="utf-8")
+        self.template(0)
+
+    def template(self, variant: int) -> None:
+        card = (Path(__file__).parent.parent / "themes/default/templates/partials/card.html").read_text()
+        (self.root / "themes/mine/templates/partials/card.html").write_text(card + THEME_VARIANTS[variant])
+
+    def write(self, name: str, a: dict) -> None:
+        others = [n for n in self.names if n != name]
+        lines = ["---", f'title: "{a["title"]}"', f"date: 2025-05-{a['day']:02d} 10:00:00 +0000",
+                 "tags: [" + ", ".join(f'"{t}"' for t in a["tags"]) + "]"]
+        if a["related"] and others:
+            lines += ["related:", f"  - {others[0]}.md"]
+        lines += ["---", ""]
+        body = "\n\n".join(a["body"])
+        if a["link"] and others:
+            body += f"\n\nSee [the other story]({others[-1]}.md)."
+        (self.root / "content" / f"{name}.md").write_text("\n".join(lines) + body + "\n", encoding="utf-8")
+
+    def remove_references_to(self, name: str) -> None:
+        for other in self.names:
+            path = self.root / "content" / f"{other}.md"
+            text = path.read_text(encoding="utf-8")
+            fixed = text.replace(f"  - {name}.md\n", "").replace(f"\n\nSee [the other story]({name}.md).", "")
+            if fixed != text:
+                path.write_text(fixed.replace("related:\n---", "---"), encoding="utf-8")
+
+    def apply(self, op: tuple) -> None:
+        kind = op[0]
+        if kind == "add":
+            self.counter += 1
+            name = f"story-{self.counter}"
+            self.names.append(name)
+            self.write(name, op[1])
+        elif kind in ("edit", "delete", "rename", "touch") and self.names:
+            name = self.names[op[1] % len(self.names)]
+            path = self.root / "content" / f"{name}.md"
+            if kind == "edit":
+                self.write(name, op[2])
+            elif kind == "touch":
+                path.write_bytes(path.read_bytes())
+            elif kind == "delete":
+                self.names.remove(name)
+                path.unlink()
+                self.remove_references_to(name)
+            else:
+                self.counter += 1
+                new = f"story-{self.counter}"
+                self.remove_references_to(name)
+                path.rename(self.root / "content" / f"{new}.md")
+                self.names[self.names.index(name)] = new
+        elif kind == "template":
+            self.template(op[1])
+        elif kind == "config":
+            (self.root / "site.yml").write_text(config_text(op[1]), encoding="utf-8")
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@settings(max_examples=int(os.environ.get("DIGEST_EXAMPLES", "25")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(first=st.lists(articles, min_size=2, max_size=5), ops=st.lists(operations, min_size=1, max_size=8))
+def test_incremental_equals_clean(tmp_path_factory, first, ops) -> None:
+    base = tmp_path_factory.mktemp("inc")
+    editor = Editor(base / "site")
+    for a in first:
+        editor.apply(("add", a))
+    options = BuildOptions(now=NOW)
+    long_lived = Builder(editor.root, options)
+    long_lived.build()
+    for step, op in enumerate(ops):
+        editor.apply(op)
+        builder = long_lived if step % 2 == 0 else Builder(editor.root, options)
+        builder.build()
+    clean_root = base / "clean"
+    shutil.copytree(editor.root, clean_root, ignore=shutil.ignore_patterns("public", ".digest-cache", ".public.*"))
+    Builder(clean_root, BuildOptions(now=NOW, use_cache=False)).build()
+    incremental, clean = tree(editor.root / "public"), tree(clean_root / "public")
+    assert sorted(incremental) == sorted(clean)
+    different = [name for name in clean if incremental[name] != clean[name]]
+    assert different == []
