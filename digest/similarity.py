@@ -279,8 +279,10 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     elif config.language == "prefer":
         s = np.where(other_lang, s * OTHER_LANGUAGE_FACTOR, s)
     r, c, s, linked = r[ok], c[ok], s[ok], linked[ok]
-    # Best first; ties: nearest in time, then by key (keys are sorted, so by index).
-    order = np.lexsort((c, np.abs(stamps[c] - stamps[r]), -np.round(s, 9), r))
+    # Best first; ties: nearest in time, then by key.
+    rank = np.empty(n, dtype=np.int64)
+    rank[sorted(range(n), key=keys.__getitem__)] = np.arange(n)
+    order = np.lexsort((rank[c], np.abs(stamps[c] - stamps[r]), -np.round(s, 9), r))
     r, c, s, linked = r[order], c[order], s[order], linked[order]
     starts = np.searchsorted(r, np.arange(n))
     chosen = (np.arange(len(r)) - starts[r]) < want[r]

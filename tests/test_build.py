@@ -185,3 +185,22 @@ def test_no_change_rebuild_writes_nothing(built: Site, cli) -> None:
     assert "0 files written" in r.out
     after = {p: p.stat().st_mtime_ns for p in built.out().rglob("*") if p.is_file()}
     assert before == after
+
+
+def test_story_thread_timeline_oldest_first_with_the_current_article_marked(built: Site) -> None:
+    doc = page(built.out("2025/01/reactions-to-budget/index.html"))
+    items = doc.xpath("//aside[@class='thread']//ol/li")
+    assert " ".join(items[0].text_content().split()).startswith("10 January 2025")
+    assert [li.get("class") for li in items] == [None, "current", None]
+    assert items[1].get("aria-current") == "page"
+    titles = [li.xpath(".//a/text() | .//strong/text()")[0] for li in items]
+    assert titles == ["Budget announced", "Reactions to the budget", "Budget passed by parliament"]
+
+
+def test_related_items_carry_why_they_were_chosen(built: Site) -> None:
+    doc = page(built.out("tags/economy/index.html"))
+    assert doc.xpath("//article[@class='card']")
+    article = page(built.out("2025/02/budget-passed/index.html"))
+    why = article.xpath("//aside[@class='related']//li[contains(@class,'similar') or contains(@class,'linked')]"
+                        "//span[@class='why']")
+    assert why and "Shared tags" in why[0].text_content()

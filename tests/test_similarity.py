@@ -1,0 +1,155 @@
+"""Related stories: tokenising in both scripts, weighting, ordering, language, ties, links and threads."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from digest.config import RelatedConfig, RelatedWeights
+from digest.content.model import ExternalStory
+from digest.related import RelatedItem, merge, threads
+from digest.similarity import builtin_stop_words, compute, features, term_counts
+from digest.text import tag_key
+
+STOP = builtin_stop_words()
+T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
+
+
+def test_hindi_words_stay_whole_and_stop_words_go():
+    counts = term_counts("किम जोंग-उन ने कहा कि वार्ता सफल रही। किम ने फिर कहा।", STOP)
+    assert counts["किम"] == 2
+    assert "वार्ता" in counts and "सफल" in counts
+    assert "ने" not in counts and "कि" not in counts and "कहा" not in counts  # Hindi stop words
+    assert "क" not in counts and "म" not in counts  # what re's \w would have cut "किम" into
+
+
+def test_english_words_case_folded_and_stop_words_go():
+    counts = term_counts("The Budget and the BUDGET: a plan for 2025 budgets.", STOP)
+    assert counts["budget"] == 2 and counts["budgets"] == 1
+    assert "the" not in counts and "and" not in counts and "2025" not in counts
+
+
+def test_site_stop_words_are_added():
+    config = RelatedConfig(stop_words=("monsoon",))
+    stop = STOP | {"monsoon"}
+    f = features("Monsoon arrives", "", "The monsoon rains", [], "en", config, stop)
+    assert "monsoon" not in f.term_list() and "rains" in f.term_list()
+
+
+def corpus(docs: list[tuple[str, str, list[str], str]], config: RelatedConfig, days: list[int] | None = None,
+           links: dict[str, list[str]] | None = None, exclude: dict[str, list[str]] | None = None):
+    keys = [k for k, _, _, _ in docs]
+    feats = [features(title, "", "", [tag_key(t) for t in tags], lang, config, STOP) for _, title, tags, lang in docs]
+    dates = [T0 + timedelta(days=d) for d in (days or [0] * len(docs))]
+    return compute(keys, feats, dates, links or {}, config, exclude=exclude)
+
+
+FILLER = [(f"z{i}", f"unrelated filler story number {w}", [], "en")
+          for i, w in enumerate(["alpha", "beta", "gamma", "delta", "epsilon", "zeta", "eta", "theta"])]
+
+
+def test_similar_text_ranks_first_with_reasons():
+    config = RelatedConfig()
+    docs = [("a", "river bridge collapse flood", ["Floods"], "en"),
+            ("b", "river bridge collapse inquiry", ["Floods"], "en"),
+            ("c", "cricket final tickets", [], "en"), *FILLER]
+    result = corpus(docs, config)
+    first = result["a"][0]
+    assert first.key == "b" and first.reason == "similar"
+    assert first.shared_tags == ("floods",)
+    assert set(first.terms) <= {"river", "bridge", "collapse"} and first.terms
+
+
+def test_a_rare_tag_counts_more_than_a_common_one():
+    config = RelatedConfig(weights=RelatedWeights(title=0.0, summary=0.0, body=0.0, tags=2.0))
+    common = [(f"c{i}", "x", ["common"], "en") for i in range(8)]
+    docs = [("a", "x", ["common", "rare"], "en"), ("b", "x", ["common", "rare"], "en"),
+            ("c", "x", ["common"], "en"), *common]
+    result = corpus(docs, config)
+    assert result["a"][0].key == "b"
+
+
+def test_same_language_preferred_only_or_any():
+    docs = [("a", "monsoon rain flood warning", [], "en"), ("hi", "monsoon rain flood warning", [], "hi"),
+            ("en", "monsoon rain flood alert", [], "en"), *FILLER]
+    prefer = corpus(docs, RelatedConfig(language="prefer"))
+    assert [i.key for i in prefer["a"][:2]] == ["en", "hi"]  # identical text in Hindi counts half
+    only = corpus(docs, RelatedConfig(language="only"))
+    assert "hi" not in [i.key for i in only["a"]]
+    anything = corpus(docs, RelatedConfig(language="any"))
+    assert anything["a"][0].key == "hi"
+
+
+def test_ties_break_by_nearness_in_time_then_key():
+    docs = [("a", "metro line opens", [], "en"), ("m", "metro line opens", [], "en"),
+            ("b", "metro line opens", [], "en"), ("c", "metro line opens", [], "en"), *FILLER]
+    result = corpus(docs, RelatedConfig(), days=[10, 11, 13, 9] + [0] * len(FILLER))
+    assert [i.key for i in result["a"][:3]] == ["c", "m", "b"]  # 1 day (c, m: tie, key order), then 3 days
+
+
+def test_recency_window_and_newer_stories():
+    docs = [("a", "solar pumps subsidy", [], "en"), ("old", "solar pumps subsidy", [], "en"),
+            ("new", "solar pumps subsidy", [], "en"), *FILLER]
+    days = [100, 0, 110] + [100] * len(FILLER)
+    windowed = corpus(docs, RelatedConfig(within_days=30), days=days)
+    assert "old" not in [i.key for i in windowed["a"]] and windowed["a"][0].key == "new"
+    no_newer = corpus(docs, RelatedConfig(include_newer=False), days=days)
+    assert "new" not in [i.key for i in no_newer["a"]] and no_newer["a"][0].key == "old"
+
+
+def test_a_body_link_weighs_in_both_directions():
+    docs = [("release", "version 2 released", [], "en"), ("advisory", "security advisory version", [], "en"),
+            ("other", "version 2 notes released", [], "en"), *FILLER]
+    plain = corpus(docs, RelatedConfig())
+    assert plain["release"][0].key == "other"
+    linked = corpus(docs, RelatedConfig(weights=RelatedWeights(links=3.0)), links={"release": ["advisory"]})
+    assert linked["release"][0].key == "advisory" and linked["release"][0].reason == "linked"
+    assert linked["advisory"][0].key == "release"
+
+
+def test_a_link_to_something_unrelated_does_not_crowd_out_related_stories():
+    docs = [("a", "dam water level", [], "en"), ("b", "dam water level rises", [], "en"),
+            ("explainer", "what is a constitution", [], "en"), *FILLER]
+    result = corpus(docs, RelatedConfig(count=1), links={"a": ["explainer"]})
+    assert [i.key for i in result["a"]] == ["b"]
+
+
+def test_explicit_stories_first_in_editor_order_without_duplicates():
+    computed = [RelatedItem(key="c", reason="similar"), RelatedItem(key="b", reason="similar"),
+                RelatedItem(key="d", reason="similar")]
+    ext = ExternalStory("Elsewhere", "https://example.org/x")
+    items = merge(("b", ext, "b", "self"), computed, 3, "self", {"b": 1, "c": 1, "d": 1, "self": 1})
+    assert [(i.key, i.reason) for i in items] == [("b", "editor"), (None, "editor"), ("c", "similar"),
+                                                  ("d", "similar")]
+
+
+def test_compute_skips_what_the_editor_chose_and_fills_the_rest():
+    docs = [("a", "tea garden strike", [], "en"), ("b", "tea garden strike ends", [], "en"),
+            ("c", "tea garden wages", [], "en"), *FILLER]
+    result = corpus(docs, RelatedConfig(count=2), exclude={"a": ["b"]})
+    assert [i.key for i in result["a"]] == ["c"]  # one slot left, "b" already chosen
+
+
+def test_every_article_gets_a_block_even_with_nothing_in_common():
+    docs = [("a", "xylophone", [], "en"), ("b", "quantum", [], "en"), ("c", "zebra", [], "hi")]
+    result = corpus(docs, RelatedConfig(count=2), days=[0, 5, 1])
+    assert [(i.key, i.reason) for i in result["a"]] == [("b", "recent"), ("c", "recent")]  # same language first
+
+
+def test_threads_are_joined_groups_oldest_first():
+    dates = {"a": 3.0, "b": 1.0, "c": 2.0, "x": 5.0}
+    edges = {"a": {"b"}, "b": {"a", "c"}, "c": {"b"}, "x": set()}
+    found = threads(edges, dates)
+    assert found["a"] == found["b"] == found["c"] == ("b", "c", "a")
+    assert "x" not in found
+
+
+def test_a_thread_too_large_to_be_one_story_shrinks_to_neighbours():
+    keys = [f"k{i:02d}" for i in range(20)]
+    edges = {k: set() for k in keys}
+    for k in keys[1:]:
+        edges[keys[0]].add(k)
+        edges[k].add(keys[0])
+    dates = {k: float(i) for i, k in enumerate(keys)}
+    found = threads(edges, dates, limit=5)
+    assert found["k05"] == ("k00", "k05")
+    assert len(found["k00"]) == 5 and found["k00"][0] == "k00"
