@@ -20,9 +20,11 @@ from pathlib import Path
 
 from digest import __version__, graph
 from digest.cache import Cache
+from digest.checks import link_problems
 from digest.config import SiteConfig, load_config
 from digest.errors import DigestError, Problem, Problems
 from digest.loading import load_articles
+from digest.output import GENERATED, static_sources
 from digest.pages import make_pages, related_and_threads
 from digest.render import Renderer
 from digest.theme import Theme
@@ -116,9 +118,12 @@ class Builder:
         live = {k: articles[k] for k in published}
         order = tuple(a.key for a in graph.sort_newest_first(live.values()))
         tags = graph.build_tags(config, live, order)
-        related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache)
+        related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
         lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
+        problems.extend(link_problems(live, {k: bodies[k] for k in published}, resolved.link_targets,
+                                      {p.path.lstrip("/") for p in pages},
+                                      {*static_sources(config, theme), *GENERATED}))
         problems.raise_if_errors()
         lap("pages")
         model = graph.SiteModel(
@@ -147,6 +152,7 @@ class Builder:
             from digest.output import render_in_memory
 
             render_in_memory(renderer, problems, result)
+            problems.raise_if_errors()
         result.warnings = problems.warnings
         result.seconds = time.perf_counter() - started
         return result

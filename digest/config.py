@@ -7,6 +7,7 @@ line; unknown keys are warnings that suggest the closest valid key.
 from __future__ import annotations
 
 import difflib
+import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -114,7 +115,7 @@ class SiteConfig:
 
     @property
     def output_path(self) -> Path:
-        return self.root / self.output_dir
+        return Path(os.path.normpath(self.root / self.output_dir))
 
     @property
     def cache_path(self) -> Path:

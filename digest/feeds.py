@@ -18,6 +18,7 @@ from digest.render import Renderer
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+FEED_TAGS = 20  # categories an entry carries: enough for readers, bounded for articles tagged to excess
 
 
 def xml_text(text: str) -> str:
@@ -113,7 +114,7 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
             fe.content(_content(r, key), type="html")
         for author in a.authors:
             fe.author(name=xml_text(author))
-        for tag in view.tags:
+        for tag in view.tags[:FEED_TAGS]:
             fe.category(term=xml_text(tag.name), label=xml_text(tag.name))
         if a.source and a.source.url and view.source and view.source.url:
             fe.source(title=xml_text(a.source.name), url=a.source.url)
@@ -146,7 +147,7 @@ def json_feed(r: Renderer, spec: FeedSpec) -> bytes:
             item["summary"] = view.summary
         item["content_html"] = _content(r, key) if r.config.feeds.full_content else str(view.summary_html)
         if view.tags:
-            item["tags"] = [t.name for t in view.tags]
+            item["tags"] = [t.name for t in view.tags[:FEED_TAGS]]
         if a.authors:
             item["authors"] = [{"name": n} for n in a.authors]
         if view.image:

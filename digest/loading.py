@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 from digest.cache import Cache, FileStamp
+from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, discover, parse_article
 from digest.content.model import Article
@@ -76,8 +77,9 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     feats = features(a.title, summary, body.text, (tag_key(t) for t in a.tags), a.lang, rc, stop)
     info = replace(body, html="", text="", summary=summary, summary_html=summary_html,
                    words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
+    warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
-    parsed = Parsed(ParseResult(replace(a, body=""), result.problems), info, feats)
+    parsed = Parsed(ParseResult(replace(a, body=""), warnings), info, feats)
     return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8")
 
 
@@ -98,9 +100,13 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
     todo: list[tuple[str, str, bytes]] = []
     keys: list[str] = []
     content = config.content_path
+    site_root = config.root.resolve()
     for path in discover(content):
         key = path.relative_to(content).as_posix()
         shown = display_path(path)
+        if path.is_symlink() and not path.resolve().is_relative_to(site_root):
+            problems.error(shown, 1, f"is a link to {path.resolve()}, outside the site: refusing to read it")
+            continue
         try:
             st = path.stat()
             stamp = state.files.get(str(path))

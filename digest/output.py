@@ -15,10 +15,10 @@ from typing import Any
 
 from digest import feeds
 from digest.cache import Cache, OutputState
-from digest.errors import DigestError, Problem, Problems
+from digest.errors import DigestError, Problem, Problems, display_path
 from digest.parallel import imap_chunks
 from digest.render import Renderer
-from digest.theme import Theme, template_problem
+from digest.theme import Theme, is_template_error, template_problem
 from digest.urls import output_file
 from digest.writer import Entry, Writer
 
@@ -75,7 +75,9 @@ def _run_chunk(chunk: list[Job]) -> list[tuple[list[tuple[str, Entry, bool]], li
                 files.append(writer.prepare(job.outputs[2], feeds.json_feed(r, spec), job.fingerprint))
         except DigestError as exc:
             problems.extend(exc.problems)
-        except Exception as exc:  # a template error: reported as template path:line
+        except Exception as exc:
+            if not is_template_error(exc):
+                raise  # a bug in digest, not in the site: the CLI reports it as one
             problems.append(template_problem(exc, _template_path(r, job)))
         out.append((files, problems))
     return out
@@ -164,13 +166,28 @@ def _write_extras(r: Renderer, theme: Theme, writer: Writer, specs: list[feeds.F
     writer.write(".nojekyll", b"")
     if config.cname:
         writer.write("CNAME", (config.cname + "\n").encode())
-    static = theme.static_files()
-    static.update(_walk_files(config.root / config.static_dir))
-    static.update(_content_assets(config.content_path))
-    for rel, source in sorted(static.items()):
+    for rel, source in sorted(static_sources(config, theme).items()):
         if rel in writer.new:
             continue  # a generated file wins over a static file of the same name
         writer.copy(rel, source)
+
+
+GENERATED = ("sitemap.xml", "robots.txt", "feeds.opml", ".nojekyll", "CNAME", "feed.xml", "atom.xml", "feed.json")
+
+
+def static_sources(config: Any, theme: Theme) -> dict[str, Path]:
+    """Files copied as they are: the theme's static files, the site's static/ folder and the
+    files beside the articles, later ones winning. Nothing from outside the site or the theme."""
+    static = theme.static_files()
+    static.update(_walk_files(config.root / config.static_dir))
+    static.update(_content_assets(config.content_path))
+    allowed = [config.root.resolve(), *(d.resolve() for d in theme.dirs)]
+    for source in static.values():
+        real = source.resolve()
+        if not any(real.is_relative_to(folder) for folder in allowed):
+            raise DigestError(f"{display_path(source)} is a link to {real}, outside the site: refusing to publish it",
+                              source, 1)
+    return static
 
 
 def _walk_files(root: Path) -> dict[str, Path]:

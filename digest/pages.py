@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 
 from digest.cache import Cache
+from digest.checks import duplicate_problems
 from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory
 from digest.errors import Problems
@@ -66,8 +67,8 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], proble
 
 
 def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
-                        features: Mapping[str, Features], resolved: Resolved,
-                        cache: Cache) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
+                        features: Mapping[str, Features], resolved: Resolved, cache: Cache,
+                        problems: Problems) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
     """Related stories (explicit first, then computed) and story threads of every article."""
     from digest import similarity
 
@@ -79,12 +80,13 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
                                    sorted(resolved.related_refs.items()))).encode(), digest_size=16).hexdigest()
     store = cache.articles
     if store.related is not None and store.related[0] == inputs:
-        computed = store.related[1]
+        computed, duplicates = store.related[1]
     else:
         explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
+        duplicates: list[tuple[str, str, float]] = []
         computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].date for k in keys],
-                                      body_links, rc, exclude=explicit)
-        store.related = (inputs, computed)
+                                      body_links, rc, exclude=explicit, duplicates=duplicates)
+        store.related = (inputs, (computed, duplicates))
         cache.articles_dirty = True
 
     related: dict[str, tuple[RelatedItem, ...]] = {}
@@ -107,4 +109,5 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
                     edges[k].add(item.key)
                     edges[item.key].add(k)
     story_threads = threads(edges, {k: articles[k].date.timestamp() for k in keys})
+    problems.extend(duplicate_problems(articles, duplicates))
     return related, story_threads

@@ -40,6 +40,8 @@ CHAMPIONS = 100  # per word, the articles where it weighs most: the only ones it
 
 
 OTHER_LANGUAGE_FACTOR = 0.5
+DUPLICATE_SIMILARITY = 0.8  # candidates for "the same story filed twice" ...
+DUPLICATE_RESEMBLANCE = 0.7  # ... when this share of their word 4-grams is the same too
 LINK_EDGE = 0.01  # a linked story beats an unlinked one of the same similarity
 
 
@@ -82,6 +84,7 @@ class Features(FastPickle):
     ids: bytes  # int64 array: term_id of each term
     tags: tuple[str, ...]
     lang: str
+    sketch: bytes = b""  # uint32 array: the smallest hashes of the body's 4-word shingles
 
     def term_list(self) -> list[str]:
         return self.terms.split(" ") if self.terms else []
@@ -99,7 +102,33 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
                 counts[term] += n * weight
     terms = sorted(counts)
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
-                    array("q", map(term_id, terms)).tobytes(), tuple(sorted(set(tag_keys))), lang)
+                    array("q", map(term_id, terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
+                    shingle_sketch(body_text))
+
+
+SKETCH_SIZE = 32
+SHINGLE = 4
+
+
+def shingle_sketch(text: str) -> bytes:
+    """A bottom-k sketch of the text's word 4-grams: enough to tell a copy from a follow-up."""
+    import heapq
+    from array import array
+
+    words = WORD.findall(text.casefold())
+    hashes = {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1))}
+    return array("I", heapq.nsmallest(SKETCH_SIZE, hashes)).tobytes() if words else b""
+
+
+def resemblance(a: bytes, b: bytes) -> float:
+    """Estimated Jaccard similarity of two texts' shingle sets, from their sketches."""
+    from array import array
+
+    if not a or not b:
+        return 0.0
+    sa, sb = set(array("I", a)), set(array("I", b))
+    union = sorted(sa | sb)[:SKETCH_SIZE]
+    return sum(1 for h in union if h in sa and h in sb) / len(union)
 
 
 @dataclass
@@ -223,7 +252,8 @@ def _top_pairs(v: Vectors, n: int, limit: int) -> tuple[Any, Any, Any]:
 def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             links: Mapping[str, Iterable[str]], config: RelatedConfig,
             *, exclude: Mapping[str, Iterable[str]] | None = None,
-            count: int | None = None) -> dict[str, list[RelatedItem]]:
+            count: int | None = None, duplicates: list[tuple[str, str, float]] | None = None,
+            ) -> dict[str, list[RelatedItem]]:
     """The computed related stories of every article, best first, explained.
 
     ``exclude`` names, per article, the stories the editor already chose: they are
@@ -241,6 +271,12 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     vecs = vectors(feats, config)
     pool = 3 * total + 20
     r, c, s = _top_pairs(vecs, n, pool)
+    if duplicates is not None:  # the same story filed twice: similar words, and the same sentences
+        near = (s >= DUPLICATE_SIMILARITY) & (r < c)
+        for i, j in zip(r[near].tolist(), c[near].tolist(), strict=True):
+            same = resemblance(feats[i].sketch, feats[j].sketch)
+            if same >= DUPLICATE_RESEMBLANCE:
+                duplicates.append((keys[i], keys[j], round(same, 4)))
     # Body links, both directions: their similarity counts (1 + weights.links) times. A link is the
     # editor's word that two stories belong together; multiplying (rather than adding) keeps a link
     # to a general explainer, which shares nothing with the story, from crowding out related ones.

@@ -162,6 +162,14 @@ def _format_day(day: date, lang: str, pattern: str) -> str:
     return babel_format(day, pattern, locale=_babel_locale(lang))
 
 
+def is_template_error(exc: BaseException) -> bool:
+    """Whether an exception comes from a template (its syntax, or code running inside it)."""
+    if isinstance(exc, jinja2.TemplateError):
+        return True
+    return any(frame.filename.endswith((".html", ".xml", ".j2", ".txt"))
+               for frame in traceback.extract_tb(exc.__traceback__))
+
+
 def template_problem(exc: BaseException, fallback: str) -> Problem:
     """A template error as path:line, pointing into the template, not into digest."""
     if isinstance(exc, jinja2.TemplateSyntaxError):

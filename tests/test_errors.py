@@ -16,10 +16,11 @@ def snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
 
 
 def problems(err: str) -> list[tuple[str, int, str]]:
+    """The errors printed (warnings left out)."""
     found = []
     for line in err.splitlines():
         m = LINE.match(line)
-        if m:
+        if m and m["severity"] == "error":
             found.append((m["path"], int(m["line"]), m["message"]))
     return found
 
@@ -51,7 +52,7 @@ def test_every_error_reported_at_once_and_output_untouched(site: Site, cli) -> N
     assert by_file["dangling.md"][0] == 5 and "no-such-story" in by_file["dangling.md"][1]
     assert by_file["badlink.md"] == (8, "link to 'missing.md': no article at content/missing.md")
     assert any("same.md" in p and "two articles have the URL" in m for p, _, m in found)
-    assert len([line for line in r.err.splitlines() if LINE.match(line)]) == 8
+    assert len([line for line in r.err.splitlines() if LINE.match(line) and ": error: " in line]) == 8
     assert snapshot(site.out()) == before
     assert not list(site.root.glob(".public.*"))  # the staging folder is gone
 

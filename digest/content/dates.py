@@ -9,6 +9,7 @@ is midnight there.
 from __future__ import annotations
 
 import re
+import reprlib
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
 _DATE_RE = re.compile(
@@ -47,11 +48,11 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
     if isinstance(value, date):
         return datetime.combine(value, time(0, 0), tzinfo=tz)
     if not isinstance(value, str):
-        raise DateError(f"date must be a date, not {type(value).__name__} {value!r}; {EXPECTED}")
+        raise DateError(f"date must be a date, not {type(value).__name__} {reprlib.repr(value)}; {EXPECTED}")
     text = value.strip()
     m = _DATE_RE.match(text)
     if not m:
-        raise DateError(f"unparseable date {value!r}; {EXPECTED}")
+        raise DateError(f"unparseable date {reprlib.repr(value)}; {EXPECTED}")
     try:
         fraction = (m["f"] or "0")[:6].ljust(6, "0")
         result = datetime(int(m["y"]), int(m["m"]), int(m["d"]),

@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
+_CONTROL = re.compile("[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 class FrontMatterError(ValueError):
@@ -39,6 +40,8 @@ def decode(data: bytes) -> str:
                                "save the file as UTF-8", line) from None
     if text.startswith("\ufeff"):
         text = text[1:]
+    if _CONTROL.search(text):  # stray control characters from copied text: invalid in HTML and XML
+        text = _CONTROL.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     return text

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import html
 import os
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import tzinfo
@@ -23,6 +24,7 @@ from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
 from digest.urls import is_safe_url
 
+_LANG = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 KNOWN_KEYS = frozenset({
     "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
     "slug", "draft", "image", "image_alt", "author", "authors", "updated",
@@ -108,7 +110,7 @@ class _Reader:
             return None
         value = value.strip()
         if not is_safe_url(value):
-            self.warning(key, f"{what} {value!r} is not an http(s) or relative URL; it is not linked")
+            self.warning(key, f"{what} {_short(value)} is not an http(s) or relative URL; it is not linked")
             return None
         return value
 
@@ -166,6 +168,9 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
 
     lang = r.text("lang") or settings.language
+    if not _LANG.match(lang):
+        r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}")
+        lang = settings.language
     summary = r.text("summary") or r.text("excerpt") or r.text("description")
     image = r.url("image", meta.get("image"), "image")
     image_alt = r.text("image_alt")
@@ -193,7 +198,7 @@ def _flag(r: _Reader, key: str) -> bool:
         return value
     if isinstance(value, str) and value.strip().lower() in ("yes", "true", "no", "false"):
         return value.strip().lower() in ("yes", "true")
-    r.error(key, f"{key} must be true or false, not {value!r}")
+    r.error(key, f"{key} must be true or false, not {_short(value)}")
     return False
 
 
@@ -216,7 +221,7 @@ def _tags(r: _Reader) -> tuple[str, ...]:
         if item is None or isinstance(item, bool):
             continue
         if isinstance(item, list | dict):
-            r.warning("tags", f"ignoring a tag that is a {type(item).__name__}: {item!r}")
+            r.warning("tags", f"ignoring a tag that is a {type(item).__name__}, not text")
             continue
         tag = clean_tag(item)
         k = tag_key(tag)
@@ -250,6 +255,13 @@ def _source(r: _Reader) -> Source | None:
     if not name and url:
         name = _host(url)
     return Source(name, url) if name else None
+
+
+def _short(value: object) -> str:
+    """A value for a message: never the whole of something huge or self-referencing."""
+    import reprlib
+
+    return reprlib.repr(value)
 
 
 def _host(url: str) -> str:
@@ -306,5 +318,5 @@ def _related(r: _Reader) -> tuple[RelatedRef, ...]:
             ))
         elif item is not None:
             r.error(f"related[{i}]", "a related item must be a slug, a .md path or {title, url}, "
-                    f"not {item!r}")
+                    f"not {_short(item)}")
     return tuple(items)

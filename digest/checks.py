@@ -1,0 +1,130 @@
+"""Editorial checks: what a copy desk would catch before publishing.
+
+Curated news is copied and scraped from many sources; it brings leftovers that
+should never reach a reader. These checks report them as warnings (``digest build``
+still builds; ``digest check --strict`` fails):
+
+* scraping leftovers: script fragments, unrendered template tags, "read more »" lines;
+* a paragraph repeated inside one article;
+* an article without a source; an article with a great many tags;
+* the same story filed twice (near-duplicate articles);
+* links to articles, anchors, pages and images of this site that do not exist.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from digest.content.model import Article
+from digest.errors import Problem
+from digest.markdown import RenderedBody
+
+MAX_TAGS = 30
+
+_SCRIPT = re.compile(
+    r"(?:\b(?:document|window)\.(?:getElementById|querySelector|createElement|write|location)\b"
+    r"|\b(?:head|body)\.appendChild\b|\bappendChild\s*\(|\}\s*\)\s*;?\s*\}\s*\)|\}\s*\)\s*;"
+    r"|\bfunction\s*\(\s*\)\s*\{|\bvar\s+\w+\s*=|<\s*/?\s*script\b|\bgoogletag\.|\b_gaq\.push|\bdataLayer\.push)")
+_TEMPLATE_TAG = re.compile(r"\{%-?\s*\w+[^%]*%\}|\{\{[^{}\n]*\}\}|\[\[[^\]\n]*\]\]|\{\{<[^>]*>\}\}")
+_READ_MORE = re.compile(r"^\W*(?:read more|continue reading|click here to read|और पढ़ें|आगे पढ़ें|पूरी ख़बर पढ़ें)\b.*$|"
+                        r"^.*(?:read more|continue reading)\s*(?:»|›|>>|→)\s*\W*$", re.IGNORECASE)
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+def body_problems(article: Article, source: str) -> list[Problem]:
+    """Problems found in an article's Markdown source (lines are the file's lines)."""
+    problems: list[Problem] = []
+    path, first = article.source_path, article.body_line
+
+    def warn(line: int, message: str) -> None:
+        problems.append(Problem(path, first + line, message, "warning"))
+
+    in_code = False
+    seen: dict[str, int] = {}
+    paragraph: list[str] = []
+    start = 0
+    lines = source.split("\n")
+    for i, line in enumerate([*lines, ""]):
+        if _FENCE.match(line):
+            in_code = not in_code
+            continue
+        if in_code or line.startswith(("    ", "\t")):
+            continue
+        if m := _SCRIPT.search(line):
+            warn(i, f"scraping leftover: script code {m.group(0).strip()!r} in the text")
+        elif m := _TEMPLATE_TAG.search(line):
+            warn(i, f"scraping leftover: unrendered template tag {m.group(0)[:60]!r}")
+        elif _READ_MORE.match(line.strip()):
+            warn(i, f"scraping leftover: boilerplate line {line.strip()[:60]!r}")
+        if line.strip():
+            if not paragraph:
+                start = i
+            paragraph.append(line.strip())
+            continue
+        if paragraph:
+            text = " ".join(paragraph)
+            if len(text) >= 40:
+                if text in seen:
+                    warn(start, f"this paragraph repeats the one on line {first + seen[text]}")
+                else:
+                    seen[text] = start
+            paragraph = []
+    return problems
+
+
+def article_problems(article: Article) -> list[Problem]:
+    """Problems of an article's front matter that do not stop the build."""
+    problems = []
+    if article.source is None:
+        problems.append(Problem(article.source_path, 1, "no source: add 'source: {name: ..., url: ...}' "
+                                "naming the original publisher", "warning"))
+    if len(article.tags) > MAX_TAGS:
+        problems.append(Problem(article.source_path, article.line_of("tags"),
+                                f"{len(article.tags)} tags: more than {MAX_TAGS} makes tag pages meaningless",
+                                "warning"))
+    return problems
+
+
+def link_problems(articles: Mapping[str, Article], bodies: Mapping[str, RenderedBody],
+                  link_targets: Mapping[str, tuple[str | None, ...]], pages: set[str],
+                  files: set[str]) -> list[Problem]:
+    """Anchors that do not exist in the linked article, and site paths that no page or file serves."""
+    problems = []
+    for key in sorted(bodies):
+        a, body = articles[key], bodies[key]
+        targets = link_targets.get(key, ())
+        for link, target in zip(body.links, targets, strict=False):
+            if target is None or not link.fragment:
+                continue
+            other = bodies.get(target)
+            if other is not None and link.fragment not in other.anchors and not link.fragment.startswith("fn"):
+                problems.append(Problem(a.source_path, link.line,
+                                        f"link to {link.written!r}: that article has no heading #{link.fragment}",
+                                        "warning"))
+        for ref in body.local_refs:
+            path = ref.path.split("#", 1)[0].split("?", 1)[0].strip("/")
+            if not path:
+                continue
+            if ref.image:
+                if path not in files:
+                    problems.append(Problem(a.source_path, ref.line, f"image {ref.path!r} not found in the site",
+                                            "warning"))
+            elif path not in files and path not in pages and path + "/" not in pages:
+                problems.append(Problem(a.source_path, ref.line, f"link to /{ref.path}: no page or file there",
+                                        "warning"))
+    return problems
+
+
+def duplicate_problems(articles: Mapping[str, Article],
+                       pairs: Iterable[tuple[str, str, float]]) -> list[Problem]:
+    """The same story filed twice: pairs of articles whose text is nearly the same (from the
+    related-story search, which finds them anyway)."""
+    problems = []
+    for a, b, score in sorted(pairs):
+        if a in articles and b in articles:
+            first, second = sorted((articles[a], articles[b]), key=lambda x: (x.date, x.key))
+            problems.append(Problem(second.source_path, 1,
+                                    f"near-duplicate of {first.source_path} ({min(score, 1.0):.0%} similar): "
+                                    "the same story filed twice?", "warning"))
+    return problems

@@ -1,0 +1,105 @@
+"""digest check: every problem, located, in text or JSON; nothing written."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import Site, article
+
+SOURCE = {"name": "Wire", "url": "https://example.org/x"}
+
+
+def problems(out: str) -> list[tuple[str, int, str, str]]:
+    found = []
+    for line in out.splitlines():
+        path, line_no, severity, message = line.split(":", 3)
+        found.append((path.rsplit("/", 1)[-1], int(line_no), severity.strip(), message.strip()))
+    return found
+
+
+def test_finds_editorial_problems_with_lines(site: Site, cli) -> None:
+    site.write("content/scraped.md", article("Scraped", source=SOURCE, body="\n".join([
+        "A real paragraph about the flood relief effort in the district, long enough to count.",  # line 6
+        "",
+        "(function(){var s=document.createElement('script');head.appendChild(s);})();",  # line 8
+        "",
+        '{% image "assets/blog/x.jpg" "A photo" %}',  # line 10
+        "",
+        "Read more »",  # line 12
+        "",
+        "A real paragraph about the flood relief effort in the district, long enough to count.",  # line 14
+        "",
+        "```",
+        "var ok = 'code blocks are code';",
+        "```",
+    ])))
+    site.write("content/nosource.md", article("No source", body="Plain text."))
+    site.write("content/badlinks.md", article("Links", source=SOURCE, body=(
+        "See [earlier](scraped.md#no-such-heading), ![map](missing.png) and [about](/about/).")))
+    site.write("content/badrelated.md", article("Bad related", source=SOURCE, related=[
+        {"title": "FTP", "url": "ftp://example.org/file"}]))
+    r = cli("check", "--site", str(site.root))
+    assert r.code == 0  # warnings only
+    found = problems(r.out)
+    by = {(f, line): m for f, line, sev, m in found if sev == "warning"}
+    lines = (site.root / "content/scraped.md").read_text().split("\n")
+
+    def line_of(text: str, nth: int = 0) -> int:
+        return [i + 1 for i, line in enumerate(lines) if line.startswith(text)][nth]
+
+    assert "script code" in by[("scraped.md", line_of("(function"))]
+    assert "unrendered template tag" in by[("scraped.md", line_of("{% image"))]
+    assert "boilerplate line" in by[("scraped.md", line_of("Read more"))]
+    assert by[("scraped.md", line_of("A real", 1))] == f"this paragraph repeats the one on line {line_of('A real')}"
+    assert not any(f == "scraped.md" and line > line_of("A real", 1) for f, line in by)  # code is code
+    assert "no source" in by[("nosource.md", 1)]
+    messages = [m for f, _, _, m in found if f == "badlinks.md"]
+    assert any("that article has no heading #no-such-heading" in m for m in messages)
+    assert any("image 'missing.png' not found" in m for m in messages)
+    assert any("link to /about/" in m for m in messages)
+    assert any("'ftp://example.org/file' is not an http(s)" in m for f, _, _, m in found if f == "badrelated.md")
+    assert "0 errors" in r.err
+    assert not (site.root / "public").exists() and not (site.root / ".digest-cache").exists()
+
+
+def test_the_same_story_filed_twice(site: Site, cli) -> None:
+    body = ("The state cabinet approved a new irrigation scheme for drought-hit districts on Monday, "
+            "promising canal repairs, solar pumps and check dams before the next sowing season. " * 3)
+    site.add("2025/01/first.md", "Irrigation scheme approved", source=SOURCE, body=body)
+    site.add("2025/01/again.md", "Cabinet approves irrigation scheme", source=SOURCE, date="2025-01-11", body=body)
+    site.add("2025/01/other.md", "Cricket final", source=SOURCE, body="A very different story about a match.")
+    r = cli("check", "--site", str(site.root))
+    dupes = [p for p in problems(r.out) if "near-duplicate" in p[3]]
+    assert len(dupes) == 1
+    assert dupes[0][0] == "again.md" and "first.md" in dupes[0][3]
+
+
+def test_errors_exit_1_and_strict_fails_on_warnings(site: Site, cli) -> None:
+    site.write("content/nosource.md", article("No source"))
+    assert cli("check", "--site", str(site.root)).code == 0
+    assert cli("check", "--site", str(site.root), "--strict").code == 1
+    site.write("content/broken.md", "---\ntitle: [\n---\n")
+    r = cli("check", "--site", str(site.root))
+    assert r.code == 1
+    assert any(p[0] == "broken.md" and p[2] == "error" for p in problems(r.out))
+    assert "1 error, 1 warning" in r.err
+
+
+def test_json_format(site: Site, cli) -> None:
+    site.write("content/nosource.md", article("No source"))
+    site.write("content/broken.md", "---\ntitle: A\ndate: tomorrow\n---\n")
+    r = cli("check", "--site", str(site.root), "--format", "json")
+    data = json.loads(r.out)
+    assert data["errors"] == 1 and data["warnings"] == 1
+    error = next(p for p in data["problems"] if p["severity"] == "error")
+    assert error["path"].endswith("broken.md") and error["line"] == 3 and "unparseable date" in error["message"]
+
+
+def test_template_errors_are_found_without_writing(site: Site, cli) -> None:
+    site.add("a.md", "A", source=SOURCE)
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.write("themes/mine/templates/tags.html", "{% extends 'base.html' %}{% block main %}{{ 1/0 }}{% endblock %}")
+    r = cli("check", "--site", str(site.root))
+    assert r.code == 1
+    assert any(p[0] == "tags.html" and p[2] == "error" for p in problems(r.out))
+    assert not (site.root / "public").exists()

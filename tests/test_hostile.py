@@ -1,0 +1,259 @@
+"""Hostile input: bad sites get path:line errors (never a traceback), and content never runs script."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import lxml.html
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from digest.config import RelatedConfig
+from digest.content.loader import ParseSettings
+from digest.errors import DigestError
+from digest.loading import FileSettings, parse_file
+from digest.writer import safe_relpath
+from tests.conftest import Site, article
+
+SETTINGS = FileSettings(ParseSettings("en", ZoneInfo("UTC")), False, RelatedConfig())
+
+
+def build(cli, site: Site, *extra: str):
+    r = cli("build", "--site", str(site.root), *extra)
+    assert "Traceback" not in r.err
+    return r
+
+
+def errors(r) -> list[str]:
+    return [line for line in r.err.splitlines() if ": error: " in line]
+
+
+# --- the battery of bad sites -------------------------------------------------------------------
+
+@pytest.mark.parametrize(("name", "data", "line", "message"), [
+    ("tab.md", b"---\ntitle: A\ndate: 2024-01-01\ntags:\n- x\t\n---\n", 5, "tab"),
+    ("dup.md", b"---\ntitle: A\ndate: 2024-01-01\ndate: 2024-01-02\n---\n", 4, "duplicate key 'date'"),
+    ("latin1.md", "---\ntitle: Café\ndate: 2024-01-01\n---\n".encode("latin-1"), 2, "byte 0xe9 at byte offset 14"),
+    ("empty.md", b"", 1, "empty file"),
+    ("dashes.md", b"---", 1, "never closed"),
+    ("binary.md", bytes(range(256)) * 4, 1, "binary"),
+    ("list.md", b"---\n- a\n---\n", 2, "must be a mapping"),
+    ("deep.md", b"---\ntitle: " + b"[" * 5000 + b"\n---\n", 2, "invalid YAML"),
+    ("lang.md", b"---\ntitle: A\ndate: 2024-01-01\nlang: ../../etc\n---\n", 4, "language code"),
+    ("entities.md", b"---\ntitle: '&nbsp; &#32;'\ndate: 2024-01-01\n---\n", 2, "title is empty"),
+])
+def test_bad_files_are_one_clear_error_each(site: Site, cli, name: str, data: bytes, line: int,
+                                            message: str) -> None:
+    site.add("good.md", "Good", source={"name": "Wire"})
+    assert build(cli, site).code == 0
+    before = {p: p.read_bytes() for p in site.out().rglob("*") if p.is_file()}
+    site.write(f"content/{name}", data)
+    r = build(cli, site)
+    assert r.code == 1
+    (found,) = errors(r)
+    assert found.startswith(f"{site.root / 'content' / name}:{line}: error: "), found
+    assert message in found
+    assert {p: p.read_bytes() for p in site.out().rglob("*") if p.is_file()} == before
+
+
+def test_site_yml_that_is_a_list(site: Site, cli) -> None:
+    site.write("site.yml", "- title\n- base_url\n")
+    r = build(cli, site)
+    assert r.code == 1 and errors(r) == [f"{site.root / 'site.yml'}:1: error: site.yml must be a mapping of "
+                                         "settings (key: value), not a list"]
+
+
+def test_unknown_site_yml_keys_warn_with_the_closest_valid_key(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbaseurl: https://example.org/\nper_pages: 3\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    r = build(cli, site)
+    assert r.code == 0
+    assert f"{site.root / 'site.yml'}:2: warning: unknown key 'baseurl' in site.yml; did you mean 'base_url'?" in r.err
+    assert "unknown key 'per_pages' in site.yml; did you mean 'per_page'?" in r.err
+
+
+def test_a_10_mb_article_builds(site: Site, cli) -> None:
+    paragraph = "This is a long report about the budget and the monsoon. " * 20 + "\n\n"
+    body = paragraph * (10_000_000 // len(paragraph))
+    site.write("content/huge.md", article("Huge", source={"name": "Wire"}, body=body))
+    r = build(cli, site)
+    assert r.code == 0, r.err[:500]
+    assert site.out("2025/01/huge/index.html").stat().st_size > 9_000_000
+
+
+def test_an_article_with_5000_tags_builds_with_a_warning(site: Site, cli) -> None:
+    site.write("content/tags.md", article("Tagged", source={"name": "Wire"}, tags=[f"tag {i}" for i in range(5000)]))
+    r = build(cli, site)
+    assert r.code == 0
+    assert "5000 tags" in r.err
+    assert site.out("tags/tag-4999/index.html").exists()
+
+
+# --- property tests: any front matter, any Markdown -> a page or a path:line error ---------------
+
+yaml_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=30)
+    | st.dates().map(str) | st.datetimes().map(str),
+    lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    max_leaves=12)
+KEYS = ["title", "date", "tags", "summary", "source", "related", "lang", "slug", "draft", "image", "author",
+        "updated", "excerpt", "description", "extra"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(meta=st.dictionaries(st.sampled_from(KEYS), yaml_values, max_size=8), body=st.text(max_size=300))
+def test_any_front_matter_gives_an_article_or_located_problems(meta: dict, body: str) -> None:
+    head = json.dumps(meta, ensure_ascii=False, default=str)  # JSON is YAML
+    raw = f"---\n{head}\n---\n{body}".encode()
+    parsed, _ = _parse(raw)
+    if parsed.result.article is None:
+        assert parsed.result.problems
+        assert all(p.severity == "error" or p.severity == "warning" for p in parsed.result.problems)
+        assert any(p.severity == "error" for p in parsed.result.problems)
+    assert all(p.path == "content/x.md" and p.line >= 1 for p in parsed.result.problems)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(max_size=400), junk=st.binary(max_size=200))
+def test_any_bytes_never_raise(text: str, junk: bytes) -> None:
+    for raw in (text.encode("utf-8"), junk, b"---\n" + junk + b"\n---\n", ("---\ntitle: t\n---\n" + text).encode()):
+        parsed, _ = _parse(raw)
+        assert parsed.result.article is not None or parsed.result.problems
+
+
+markdown_bits = st.sampled_from([
+    "# H", "**b**", "[l](x.md)", "[l](../y.md#a)", "![i](p.png)", "<script>alert(1)</script>", "<b onclick=x>",
+    "[j](javascript:alert(1))", "```\ncode\n```", "> q", "- a\n- b", "| a |\n|---|\n| 1 |", "[^1]\n\n[^1]: n",
+    "<!-- c -->", "&amp;", "\u0000", "मानसून", "{% raw %}", "<iframe src=x>", "\n\n", "    indented", "***",
+])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(parts=st.lists(markdown_bits | st.text(max_size=20), max_size=25))
+def test_any_markdown_renders_without_script(parts: list[str]) -> None:
+    raw = ("---\ntitle: T\ndate: 2024-01-01\n---\n" + " ".join(parts)).encode()
+    parsed, html = _parse(raw)
+    if "\x00" in raw.decode():
+        assert parsed.result.article is None  # NUL bytes: refused as a binary file, with its error
+        return
+    assert parsed.result.article is not None
+    if not html.strip():
+        return
+    doc = lxml.html.fragment_fromstring(html.decode(), create_parent="div")
+    for el in doc.iter():
+        if isinstance(el.tag, str):
+            assert el.tag not in ("script", "iframe", "style", "object", "embed")
+            for name, value in el.attrib.items():
+                assert not name.lower().startswith("on")
+                assert not value.strip().lower().startswith(("javascript:", "vbscript:", "data:text"))
+
+
+def _parse(raw: bytes):
+    import pickle
+
+    meta, html = parse_file("x.md", "content/x.md", raw, SETTINGS)
+    return pickle.loads(meta), html
+
+
+# --- safe output -----------------------------------------------------------------------------------
+
+EVIL = "<script>alert('x')</script>"
+
+
+def test_hostile_values_never_run_script_on_the_site(site: Site, cli) -> None:
+    site.write("content/evil.md", f"""---
+title: "{EVIL} <img src=x onerror=alert(1)>"
+date: 2025-01-10
+summary: "<a href=\\"javascript:alert(1)\\">click</a> <b onmouseover=alert(1)>x</b>"
+tags: ["{EVIL}", "<b>bold</b>"]
+source: {{name: "{EVIL}", url: "javascript:alert(1)"}}
+image: "javascript:alert(1)"
+author: "{EVIL}"
+related:
+  - title: "{EVIL}"
+    url: "javascript:alert(1)"
+    source: "{EVIL}"
+    summary: "{EVIL}"
+  - title: Data
+    url: "data:text/html,<script>alert(1)</script>"
+mood: "{EVIL}"
+---
+
+Text <script>alert(1)</script> and <img src="x" onerror="alert(1)"> and [link](javascript:alert(1))
+and <a href="vbscript:msgbox(1)">vb</a> and <svg onload=alert(1)></svg> <style>body{{}}</style>
+
+<iframe src="https://evil.example/"></iframe>
+""")
+    r = build(cli, site)
+    assert r.code == 0, r.err
+    for path in site.out().rglob("*.html"):
+        assert_no_script(lxml.html.fromstring(path.read_bytes()), str(path))
+    for feed in ("feed.xml", "atom.xml"):
+        root = etree.fromstring(site.out(feed).read_bytes())
+        for el in root.iter():
+            assert "javascript:" not in " ".join(str(v) for v in el.attrib.values())
+            local = etree.QName(el).localname if isinstance(el.tag, str) else ""
+            if local in ("encoded", "content") and el.text:  # HTML the feed reader will render
+                assert_no_script(lxml.html.fragment_fromstring(el.text, create_parent="div"), feed)
+
+
+def assert_no_script(doc: lxml.html.HtmlElement, where: str) -> None:
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), (where, el.tag, name)
+            assert not value.strip().lower().startswith(("javascript:", "vbscript:", "data:text")), (where, value)
+        if el.tag == "script":
+            assert el.get("type") == "application/ld+json" or el.get("src", "").endswith(".js"), where
+            if el.get("type") == "application/ld+json":
+                json.loads(el.text)  # stays data: nothing closes the element early
+        assert el.tag not in ("iframe", "style", "svg", "object", "embed"), (where, el.tag)
+
+
+def test_unsafe_html_opt_in_keeps_embeds(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nmarkdown:\n  unsafe_html: true\n")
+    site.add("embed.md", "Embed", source={"name": "Wire"}, body='<iframe src="https://video.example/1"></iframe>')
+    assert build(cli, site).code == 0
+    assert '<iframe src="https://video.example/1">' in site.read("2025/01/embed/index.html")
+
+
+def test_slugs_and_paths_cannot_leave_the_site(site: Site, cli) -> None:
+    site.add("a.md", "A", slug="../../../../etc/evil", source={"name": "Wire"})
+    site.add("b.md", "B", slug="/absolute/path", source={"name": "Wire"})
+    r = build(cli, site)
+    assert r.code == 0, r.err
+    assert not (site.root.parent / "etc").exists()
+    assert site.out("2025/01/etc-evil/index.html").exists()
+    assert site.out("2025/01/absolute-path/index.html").exists()
+
+
+@pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "..", "", "a\x00b"])
+def test_writer_refuses_paths_outside_the_output(rel: str) -> None:
+    with pytest.raises(DigestError):
+        safe_relpath(rel)
+
+
+def test_symlinked_article_outside_the_site_is_refused(site: Site, cli, tmp_path: Path) -> None:
+    outside = tmp_path / "secret.md"
+    outside.write_text(article("Secret", source={"name": "Wire"}))
+    os.symlink(outside, site.root / "content" / "secret.md")
+    site.add("a.md", "A", source={"name": "Wire"})
+    r = build(cli, site)
+    assert r.code == 1
+    assert any("secret.md:1: error:" in line and "outside the site" in line for line in errors(r))
+
+
+def test_symlinked_static_file_outside_the_site_is_refused(site: Site, cli, tmp_path: Path) -> None:
+    (tmp_path / "passwd").write_text("root:x:0:0")
+    (site.root / "static").mkdir()
+    os.symlink(tmp_path / "passwd", site.root / "static" / "passwd")
+    site.add("a.md", "A", source={"name": "Wire"})
+    r = build(cli, site)
+    assert r.code == 1 and "outside the site" in r.err
+    assert not site.out("passwd").exists()
