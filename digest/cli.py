@@ -11,10 +11,10 @@ import sys
 from collections.abc import Sequence
 
 from digest import __version__
-from digest.commands import build, check, init, new, serve
+from digest.commands import build, check, deploy, init, new, serve
 from digest.errors import DigestError
 
-COMMANDS = (build, serve, new, init, check)
+COMMANDS = (build, serve, new, init, check, deploy)
 
 
 def make_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,73 @@
+"""digest deploy: build, then publish the output on a gh-pages branch (as mkdocs gh-deploy does).
+
+The git side is ghp-import, the library mkdocs uses: it commits the output folder
+to the branch without touching the working tree, then pushes it. A failed build
+deploys nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from digest.build import Builder
+from digest.commands.build import add_build_options, options_from
+from digest.errors import DigestError, display_path
+
+
+def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
+    p = sub.add_parser("deploy", parents=[common], help="build and push the site to a gh-pages branch",
+                       description="Build the site, commit the output to the gh-pages branch (or --branch) "
+                                   "of the site's git repository and push it to the remote, for GitHub Pages "
+                                   "without Actions. .nojekyll and CNAME are included. A failed build "
+                                   "deploys nothing.")
+    add_build_options(p)
+    p.add_argument("--remote", default="origin", help="the git remote to push to (default: origin)")
+    p.add_argument("--branch", default="gh-pages", help="the branch to publish (default: gh-pages)")
+    p.add_argument("--message", "-m", help="the commit message (default: names the source commit)")
+    p.add_argument("--no-push", action="store_true", help="commit to the branch, do not push")
+    p.add_argument("--force", action="store_true", help="force the push (replaces the branch's history)")
+    p.set_defaults(run=run)
+
+
+def _git(root: Path, *args: str) -> str:
+    result = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True)
+    return result.stdout.strip() if result.returncode == 0 else ""
+
+
+def run(args: argparse.Namespace) -> int:
+    root = Path(args.site).resolve()
+    if not _git(root, "rev-parse", "--git-dir"):
+        raise DigestError("not in a git repository: digest deploy publishes to a branch of the site's "
+                          "repository (run 'git init' and add a remote first)", root / "site.yml", 1)
+    if not args.no_push and not _git(root, "remote", "get-url", args.remote):
+        raise DigestError(f"the repository has no remote {args.remote!r} (add one with 'git remote add', "
+                          "or pass --remote)", root / "site.yml", 1)
+    result = Builder(root, options_from(args)).build()  # raises on errors: nothing is deployed
+    for problem in result.warnings:
+        print(problem.format(), file=sys.stderr)
+    import ghp_import
+
+    commit = _git(root, "rev-parse", "--short", "HEAD")
+    before = _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{args.branch}")
+    message = args.message or f"Deploy {commit or 'the site'} with digest"
+    previous = os.getcwd()
+    try:
+        os.chdir(root)  # ghp-import works on the repository of the current folder
+        ghp_import.ghp_import(str(result.config.output_path), mesg=message, remote=args.remote,
+                              branch=args.branch, push=not args.no_push, force=args.force, nojekyll=True,
+                              cname=result.config.cname)
+    except ghp_import.GhpError as exc:
+        raise DigestError(f"deploy failed: {exc.message}", root / "site.yml", 1) from None
+    finally:
+        os.chdir(previous)
+    after = _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{args.branch}")
+    if not after or after == before:
+        raise DigestError(f"deploy failed: git could not commit to {args.branch} (are git's user.name and "
+                          "user.email set?)", root / "site.yml", 1)
+    where = f"{args.remote}/{args.branch}" if not args.no_push else f"the {args.branch} branch (not pushed)"
+    print(f"deployed {display_path(result.config.output_path)}/ ({result.files} files) to {where}")
+    return 0
