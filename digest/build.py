@@ -43,6 +43,7 @@ class BuildOptions:
     now: datetime | None = None
     write: bool = True  # False: build in memory only (digest check)
     save_cache: bool = True  # False: the caller saves it (the preview server, after the reload)
+    search: str = "always"  # always | first: index only when there is no index yet (the preview server)
 
 
 @dataclass
@@ -133,11 +134,19 @@ class Builder:
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
         renderer = Renderer(model, theme, now=now)
+        if config.search.enabled:
+            from digest import search
+
+            renderer.search_bundle = search.available()
+            if not renderer.search_bundle:
+                problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
+                                                 "(pip install 'pagefind[bin]'): no search index")
         result = BuildResult(config=config, model=model, timings=result_timings)
         if self.options.write:
             from digest.output import write_site
 
-            write_site(renderer, theme, cache, problems, result, self.progress)
+            write_site(renderer, theme, cache, problems, result, self.progress,
+                       search_refresh=self.options.search == "always")
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings

@@ -8,6 +8,7 @@ rest run on every core; each worker stages its files, the parent commits them.
 from __future__ import annotations
 
 import hashlib
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,7 +95,7 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 
 def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, result: Any,
-               progress: Progress | None) -> None:
+               progress: Progress | None, search_refresh: bool = True) -> None:
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
@@ -117,6 +118,11 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
                 writer.accept(rel, entry, staged)
         _dedupe_template_errors(problems)
         problems.raise_if_errors()
+        if r.search_bundle:
+            from digest import search
+
+            search.index(r, writer, writer.staging.parent / f".{out_dir.name}.search-{os.getpid()}",
+                         refresh=search_refresh)
         _write_extras(r, theme, writer, specs)
         written, removed = writer.commit()
     except BaseException:

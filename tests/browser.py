@@ -6,6 +6,7 @@ import os
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 CHROMIUM = os.environ.get("DIGEST_CHROMIUM", "/usr/bin/chromium")
@@ -30,3 +31,15 @@ def chromium() -> Iterator[Any]:
             yield browser
         finally:
             browser.close()
+
+
+NODE_MODULES = Path(__file__).resolve().parent / "node_modules"
+
+
+def axe_violations(page: Any) -> list[dict[str, Any]]:
+    """axe-core's violations on the page in the browser (npm's axe-core, see tests/package.json)."""
+    script = NODE_MODULES / "axe-core" / "axe.min.js"
+    if not script.exists():
+        raise RuntimeError(f"{script} is missing: run 'npm --prefix tests ci' (the README's test command does)")
+    page.add_script_tag(path=str(script))
+    return page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")

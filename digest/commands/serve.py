@@ -63,7 +63,7 @@ class Session:
         self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
                                  config.cache_dir, config.theme)
         options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
-                               output=self.out, save_cache=False)
+                               output=self.out, save_cache=False, search="first")
         if self.builder is None:
             self.builder = Builder(self.root, options)
         else:

