@@ -34,7 +34,8 @@ class Permalinks:
 @dataclass(frozen=True, slots=True)
 class FeedsConfig:
     items: int = 20
-    full_content: bool = True
+    full_content: bool = True  # the site's feeds carry whole articles
+    tag_full_content: bool = False  # tag feeds carry summaries (whole articles with true)
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +224,7 @@ def _word_list(v: Any) -> str | None:
 
 _SECTIONS: dict[str, dict[str, Check]] = {
     "permalinks": {"article": _permalink(PERMALINK_FIELDS, "slug"), "tag": _permalink({"tag"}, "tag")},
-    "feeds": {"items": _positive_int, "full_content": _is_bool},
+    "feeds": {"items": _positive_int, "full_content": _is_bool, "tag_full_content": _is_bool},
     "markdown": {"unsafe_html": _is_bool},
     "related": {"count": _positive_int, "within_days": _opt_positive_int, "include_newer": _is_bool,
                 "language": _one_of("prefer", "only", "any"), "stop_words": _word_list,

@@ -35,6 +35,7 @@ class FeedSpec:
     description: str
     items: tuple[str, ...]
     lang: str
+    full: bool = True  # whole articles, or summaries
 
     @property
     def rss(self) -> str:
@@ -53,11 +54,11 @@ def feed_specs(r: Renderer) -> list[FeedSpec]:
     cfg = r.config
     n = cfg.feeds.items
     specs = [FeedSpec("/", cfg.title or "Digest", cfg.description or cfg.title or "Digest",
-                      tuple(r.model.order[:n]), cfg.language)]
+                      tuple(r.model.order[:n]), cfg.language, cfg.feeds.full_content)]
     for tag in r.model.tags.values():
         specs.append(FeedSpec(tag.path, f"{cfg.title} · {tag.name}" if cfg.title else tag.name,
                               f"{tag.name} — {cfg.title}" if cfg.title else tag.name,
-                              tag.articles[:n], cfg.language))
+                              tag.articles[:n], cfg.language, cfg.feeds.tag_full_content))
     return specs
 
 
@@ -97,7 +98,7 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     latest = max((_updated(r, k) for k in spec.items), default=EPOCH)
     fg.updated(latest)
     fg.lastBuildDate(latest)
-    full = r.config.feeds.full_content
+    full = spec.full
     for key in spec.items:
         a = r.model.articles[key]
         view = r.article(key)
@@ -145,7 +146,7 @@ def json_feed(r: Renderer, spec: FeedSpec) -> bytes:
         }
         if view.summary:
             item["summary"] = view.summary
-        item["content_html"] = _content(r, key) if r.config.feeds.full_content else str(view.summary_html)
+        item["content_html"] = _content(r, key) if spec.full else str(view.summary_html)
         if view.tags:
             item["tags"] = [t.name for t in view.tags[:FEED_TAGS]]
         if a.authors:

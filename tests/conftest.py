@@ -15,7 +15,17 @@ from digest.cli import main
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
-SHARED = Path(os.environ.get("DIGEST_SHARED", REPO.parent / "shared"))
+def _find_shared() -> Path:
+    """../shared beside the repository (or beside one of its parents), or $DIGEST_SHARED."""
+    if os.environ.get("DIGEST_SHARED"):
+        return Path(os.environ["DIGEST_SHARED"])
+    for folder in REPO.parents:
+        if (folder / "shared" / "corpora").is_dir():
+            return folder / "shared"
+    return REPO.parent / "shared"
+
+
+SHARED = _find_shared()
 
 
 @dataclass
