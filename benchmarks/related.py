@@ -90,11 +90,16 @@ def main() -> None:
     ap.add_argument("--speed-only", type=int, nargs="*", default=[])
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--work", type=Path, default=Path("/tmp/digest-related-bench"))
+    ap.add_argument("--save", action="store_true", help="write benchmarks/results/related.json")
     args = ap.parse_args()
-    for n in args.articles:
-        print(json.dumps(run(n, args.work, args.repeat, quality=True), ensure_ascii=False), flush=True)
-    for n in args.speed_only:
-        print(json.dumps(run(n, args.work, args.repeat, quality=False), ensure_ascii=False), flush=True)
+    rows = []
+    for n, quality in [*((n, True) for n in args.articles), *((n, False) for n in args.speed_only)]:
+        rows.append(run(n, args.work, args.repeat, quality=quality))
+        print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
+    if args.save:
+        out = ROOT / "benchmarks" / "results" / "related.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

@@ -74,11 +74,18 @@ def main() -> None:
     ap.add_argument("--articles", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--edits", type=int, default=5)
     ap.add_argument("--work", type=Path, default=Path("/tmp/digest-serve-bench"))
+    ap.add_argument("--save", action="store_true", help="write benchmarks/results/serve.json")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    print(json.dumps(measure(*example_site(args.work), args.edits)), flush=True)
+    rows = [measure(*example_site(args.work), args.edits)]
+    print(json.dumps(rows[-1]), flush=True)
     for n in args.articles:
-        print(json.dumps(measure(*corpus(n, args.work), args.edits)), flush=True)
+        rows.append(measure(*corpus(n, args.work), args.edits))
+        print(json.dumps(rows[-1]), flush=True)
+    if args.save:
+        out = ROOT / "benchmarks" / "results" / "serve.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
 
 
 if __name__ == "__main__":

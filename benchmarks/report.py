@@ -1,0 +1,109 @@
+#!/usr/bin/env python3
+"""Write docs/benchmarks.md from benchmarks/results/*.json (made by builds.py, related.py --save and
+serve_latency.py --save). Numbers are only ever copied from those files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+DOC = ROOT / "docs" / "benchmarks.md"
+
+
+def _load(name: str) -> dict | list | None:
+    path = RESULTS / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
+
+
+def _verdict(ok: bool) -> str:
+    return "met" if ok else "**not met**"
+
+
+def write_report() -> None:
+    lines = ["# Benchmarks", "",
+             "Measured by the scripts in `benchmarks/` on the development machine; every number below is copied",
+             "from `benchmarks/results/*.json` by `benchmarks/report.py`. Timings are not part of the test suite.", ""]
+    builds = _load("builds")
+    if isinstance(builds, dict):
+        lines += ["## Builds: digest, Hugo and Pelican on the same corpus", "",
+                  f"`python benchmarks/builds.py` ({builds['date']}): {builds['machine']}.",
+                  "Versions: " + ", ".join(f"{k} {v}" for k, v in builds["versions"].items()) + ".",
+                  f"Each tool builds the same `make_corpus.py` corpus through `../shared/bench/peers.sh`; median of "
+                  f"{builds['runs']} runs. digest's build is cold (its cache deleted first) and, like the peers,",
+                  "makes no search index.", "",
+                  "| articles | tool | seconds | peak MiB | files |", "|---:|---|---:|---:|---:|"]
+        for n, tools in builds["sizes"].items():
+            for tool, v in tools.items():
+                lines.append(f"| {int(n):,} | {tool} | {v['seconds']:.2f} | {v['mib']:.0f} | {v['files']:,} |")
+        lines += ["", "| target | measured | |", "|---|---|---|"]
+        sizes = builds["sizes"]
+        if "10000" in sizes:
+            s = sizes["10000"]
+            hugo = s["digest"]["seconds"] / s["hugo"]["seconds"]
+            pel = s["pelican"]["seconds"] / s["digest"]["seconds"]
+            lines.append(f"| cold 10,000: at most Hugo's time (ratio ≤ 1.0; aim 0.5) | {hugo:.2f} | "
+                         f"{_verdict(hugo <= 1)} |")
+            lines.append(f"| cold 10,000: at least 5 times faster than Pelican | {pel:.1f}× | {_verdict(pel >= 5)} |")
+        if "1000" in sizes:
+            s = sizes["1000"]
+            r1 = s["digest"]["seconds"] / s["hugo"]["seconds"]
+            lines.append(f"| cold 1,000: at most 1.5 times Hugo's time | {r1:.2f} | {_verdict(r1 <= 1.5)} |")
+        if "1000" in sizes and "10000" in sizes:
+            growth = sizes["10000"]["digest"]["seconds"] / sizes["1000"]["digest"]["seconds"]
+            lines.append(f"| linear growth: 10,000 at most 12 times 1,000 | {growth:.1f}× | "
+                         f"{_verdict(growth <= 12)} |")
+        for n, r in builds.get("rebuilds", {}).items():
+            lines.append(f"| no-change rebuild at {int(n):,}: under 1 s | {r['nochange_seconds']:.2f} s | "
+                         f"{_verdict(r['nochange_seconds'] < 1)} |")
+            lines.append(f"| one-article edit at {int(n):,}: under 1.5 s | {r['edit_seconds']:.2f} s | "
+                         f"{_verdict(r['edit_seconds'] < 1.5)} |")
+            lines.append(f"| peak memory at {int(n):,}: under 600 MB | {r['cold_peak_mib']} MiB | "
+                         f"{_verdict(r['cold_peak_mib'] * 1.048576 < 600)} |")
+        lines.append("")
+    related = _load("related")
+    if isinstance(related, list):
+        lines += ["## Related stories", "",
+                  "`python benchmarks/related.py --articles 1000 10000 --speed-only 50000 --save`: the related",
+                  "computation alone (median of 3), and precision@5 against `topics.json` (a hit is a story of the",
+                  "same topic). \"text only\" leaves out the body links, which `make_corpus.py` draws at random.", "",
+                  "| articles | seconds | precision@5 | text only | articles with a block | untagged with a block |",
+                  "|---:|---:|---:|---:|---:|---:|"]
+        for row in related:
+            lines.append(f"| {row['articles']:,} | {row['seconds']:.2f} | {row.get('precision@5', '')} | "
+                         f"{row.get('precision@5 text only', '')} | {row.get('with a block', '')} | "
+                         f"{row.get('untagged with a block', '')} |")
+        targets = {1000: None, 10000: 2.0, 50000: 10.0}
+        lines += ["", "| target | measured | |", "|---|---|---|"]
+        for row in related:
+            limit = targets.get(row["articles"])
+            if limit:
+                lines.append(f"| {row['articles']:,} articles in under {limit:.0f} s | {row['seconds']:.2f} s | "
+                             f"{_verdict(row['seconds'] < limit)} |")
+            if "precision@5" in row:
+                lines.append(f"| precision@5 ≥ 0.97 at {row['articles']:,} | {row['precision@5']} | "
+                             f"{_verdict(row['precision@5'] >= 0.97)} |")
+        lines.append("")
+    serve = _load("serve")
+    if isinstance(serve, list):
+        lines += ["## Preview server: save to reload", "",
+                  "`python benchmarks/serve_latency.py --save`: from an article file being written to the reload event",
+                  "being sent, for an edit to one article (debounce included).", "",
+                  "| site | edits | median ms | worst ms |", "|---|---:|---:|---:|"]
+        for row in serve:
+            lines.append(f"| {row['site']} | {row['edits']} | {row['median_ms']} | {row['worst_ms']} |")
+        limits = {"1000": 300, "10000": 1000}
+        lines += ["", "| target | measured | |", "|---|---|---|"]
+        for row in serve:
+            if row["site"] in limits:
+                limit = limits[row["site"]]
+                lines.append(f"| {int(row['site']):,} articles: at most {limit} ms | {row['median_ms']} ms | "
+                             f"{_verdict(row['median_ms'] <= limit)} |")
+        lines.append("")
+    DOC.write_text("\n".join(lines), encoding="utf-8")
+    print(f"wrote {DOC}")
+
+
+if __name__ == "__main__":
+    write_report()
