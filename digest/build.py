@@ -137,8 +137,8 @@ class Builder:
         if config.search.enabled:
             from digest import search
 
-            renderer.search_bundle = search.available()
-            if not renderer.search_bundle:
+            renderer.search_bundle = search.available() and bool(order)  # nothing to search: no index
+            if not search.available():
                 problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
                                                  "(pip install 'pagefind[bin]'): no search index")
         result = BuildResult(config=config, model=model, timings=result_timings)

@@ -27,7 +27,7 @@ from digest.errors import FastPickle
 
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-6"
+FORMAT = f"digest-cache-{__version__}-7"
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +59,7 @@ class State:
 class Articles:
     entries: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # entry key -> (meta, html)
     related: tuple[str, Any] | None = None  # (inputs hash, results)
+    index: Any = None  # the related-story search state (similarity_index.SimilarityIndex)
 
 
 def _read(path: Path) -> Any:

@@ -84,9 +84,12 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     else:
         explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
         duplicates: list[tuple[str, str, float]] = []
+        state: list[similarity.SimilarityIndex] = []
         computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].date for k in keys],
-                                      body_links, rc, exclude=explicit, duplicates=duplicates)
+                                      body_links, rc, exclude=explicit, duplicates=duplicates,
+                                      index=store.index, state=state)
         store.related = (inputs, (computed, duplicates))
+        store.index = state[0] if state else None
         cache.articles_dirty = True
 
     related: dict[str, tuple[RelatedItem, ...]] = {}

@@ -32,11 +32,11 @@ from typing import Any
 from digest.config import RelatedConfig
 from digest.errors import FastPickle
 from digest.related import RelatedItem
+from digest.similarity_index import ROUND, SimilarityIndex
 from digest.text import WORD
 
 TOP_TERMS = 150  # strongest terms kept per article
 MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
-CHAMPIONS = 100  # per word, the articles where it weighs most: the only ones it can propose
 
 
 OTHER_LANGUAGE_FACTOR = 0.5
@@ -131,81 +131,6 @@ def resemblance(a: bytes, b: bytes) -> float:
     return sum(1 for h in union if h in sa and h in sb) / len(union)
 
 
-@dataclass
-class Vectors:
-    """Pruned, L2-normalised TF-IDF rows in CSR form, and where each column's word comes from."""
-
-    indptr: Any  # numpy int64 [n+1]
-    cols: Any  # numpy int64 [nnz]
-    data: Any  # numpy float64 [nnz]
-    col_source: Any  # numpy int64 [n_cols]: (article << 20 | position) of the column's word, -1 for a tag
-    feats: list[Features]
-
-    @property
-    def n_cols(self) -> int:
-        return len(self.col_source)
-
-    def matrix(self) -> Any:
-        from scipy import sparse
-
-        n = len(self.indptr) - 1
-        return sparse.csr_matrix((self.data, self.cols, self.indptr), shape=(n, max(1, self.n_cols)))
-
-    def words(self, columns: list[int]) -> dict[int, str]:
-        """The word of each of these columns (each article's word list is split once)."""
-        lists: dict[int, list[str]] = {}
-        out = {}
-        for col in columns:
-            source = int(self.col_source[col])
-            if source < 0:
-                continue
-            article, position = source >> 20, source & 0xFFFFF
-            words = lists.get(article)
-            if words is None:
-                words = lists[article] = self.feats[article].term_list()
-            out[col] = words[position]
-        return out
-
-
-def vectors(feats: list[Features], config: RelatedConfig) -> Vectors:
-    import numpy as np
-
-    n = len(feats)
-    term_ids = np.frombuffer(b"".join(f.ids for f in feats), dtype=np.int64)
-    term_tf = np.frombuffer(b"".join(f.weights for f in feats), dtype=np.float64)
-    term_rows = np.repeat(np.arange(n, dtype=np.int64), [len(f.ids) // 8 for f in feats])
-    tag_ids = np.array([term_id("\x00#" + t) for f in feats for t in f.tags], dtype=np.int64)
-    tag_rows = np.repeat(np.arange(n, dtype=np.int64), [len(f.tags) for f in feats])
-    ids = np.concatenate((term_ids, tag_ids))
-    rows = np.concatenate((term_rows, tag_rows))
-    raw = np.concatenate((term_tf, np.full(len(tag_ids), float(config.weights.tags))))
-    col_ids, cols = _factorize(ids)
-    counts = np.array([len(f.ids) // 8 for f in feats], dtype=np.int64)
-    doc_start = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    position = np.arange(len(term_ids), dtype=np.int64) - doc_start[term_rows]
-    col_source = np.full(len(col_ids), -1, dtype=np.int64)
-    col_source[cols[: len(term_ids)]] = (term_rows << 20) | position
-    df = np.bincount(cols, minlength=len(col_ids)).astype(np.float64)
-    idf = np.log((n + 1) / (df + 1)) + 1.0
-    keep = (df > 1) & (df <= max(2, int(MAX_DF_RATIO * n)))
-    # Sublinear term frequency: a word written twice counts less than twice (a tag counts as a
-    # word written `weights.tags` times).
-    weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf[cols]
-    mask = keep[cols] & (weight > 0)
-    rows, cols, weight = rows[mask], cols[mask], weight[mask]
-    # Keep each row's strongest terms: one stable sort by row, then weight (largest first); equal
-    # weights keep their input order, which is the order of the words, so the cut is deterministic.
-    order = np.argsort(rows * 2.0 * (weight.max(initial=0.0) + 1.0) - weight, kind="stable")
-    rows, cols, weight = rows[order], cols[order], weight[order]
-    starts = np.searchsorted(rows, np.arange(n))
-    top = (np.arange(len(rows)) - starts[rows]) < TOP_TERMS
-    rows, cols, weight = rows[top], cols[top], weight[top]
-    norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n))
-    weight = weight / np.where(norms > 0, norms, 1.0)[rows]
-    indptr = np.concatenate(([0], np.cumsum(np.bincount(rows, minlength=n)))).astype(np.int64)
-    return Vectors(indptr, cols.astype(np.int64), weight, col_source, feats)
-
-
 def _factorize(ids: Any) -> tuple[Any, Any]:
     """(distinct ids in order, index of each id among them): np.unique's answer, in half its time."""
     import numpy as np
@@ -222,42 +147,18 @@ def _factorize(ids: Any) -> tuple[Any, Any]:
     return ordered[new], inverse
 
 
-def _top_pairs(v: Vectors, n: int, limit: int) -> tuple[Any, Any, Any]:
-    """Each row's ``limit`` most similar rows: the top of a sparse product, computed by
-    sparse_dot_topn without materialising the product.
-
-    The other side of the product keeps, for each word, only the CHAMPIONS articles where it
-    weighs most. A word in thousands of articles then costs CHAMPIONS comparisons per article,
-    not thousands: the work grows with the number of articles, not with its square.
-    """
-    import numpy as np
-    from scipy import sparse
-    from sparse_dot_topn import sp_matmul_topn
-
-    from digest.parallel import cpu_count
-
-    x = v.matrix()
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(v.indptr))
-    cols, data = v.cols, v.data
-    order = np.lexsort((rows, -data, cols))
-    starts = np.searchsorted(cols[order], np.arange(v.n_cols))
-    champion = order[(np.arange(len(order)) - starts[cols[order]]) < CHAMPIONS]
-    index_side = sparse.csr_matrix((data[champion], (cols[champion], rows[champion])), shape=(max(1, v.n_cols), n))
-    top = sp_matmul_topn(x, index_side, top_n=limit + 1, n_threads=max(1, cpu_count()), sort=True).tocoo()
-    r, c, s = top.row.astype(np.int64), top.col.astype(np.int64), top.data.astype(np.float64)
-    keep = r != c
-    return r[keep], c[keep], s[keep]
-
-
 def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             links: Mapping[str, Iterable[str]], config: RelatedConfig,
             *, exclude: Mapping[str, Iterable[str]] | None = None,
             count: int | None = None, duplicates: list[tuple[str, str, float]] | None = None,
+            index: SimilarityIndex | None = None, state: list[SimilarityIndex] | None = None,
             ) -> dict[str, list[RelatedItem]]:
     """The computed related stories of every article, best first, explained.
 
     ``exclude`` names, per article, the stories the editor already chose: they are
     skipped, and only as many computed stories are made as the block has room for.
+    ``index`` is the search state of a previous build, updated for what changed (it is
+    rebuilt when that cannot be done exactly); the state used is appended to ``state``.
     """
     import numpy as np
 
@@ -265,12 +166,17 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     total = count if count is not None else config.count
     if n < 2:
         return {k: [] for k in keys}
-    index = {k: i for i, k in enumerate(keys)}
-    skip = [{index[e] for e in (exclude or {}).get(k, ()) if e in index} for k in keys]
+    number = {k: i for i, k in enumerate(keys)}
+    skip = [{number[e] for e in (exclude or {}).get(k, ()) if e in number} for k in keys]
     want = np.array([max(0, total - len(s)) for s in skip], dtype=np.int64)
-    vecs = vectors(feats, config)
-    pool = 3 * total + 20
-    r, c, s = _top_pairs(vecs, n, pool)
+    limit = 3 * total + 21
+    settings = repr((config, TOP_TERMS, MAX_DF_RATIO))
+    if index is None or not index.update(keys, feats, config, limit, settings):
+        index = SimilarityIndex.build(keys, feats, config, limit, settings)
+    if state is not None:
+        state.append(index)
+    r, c, s = index.candidates()
+    x = index.matrix()
     if duplicates is not None:  # the same story filed twice: similar words, and the same sentences
         near = (s >= DUPLICATE_SIMILARITY) & (r < c)
         for i, j in zip(r[near].tolist(), c[near].tolist(), strict=True):
@@ -280,14 +186,13 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     # Body links, both directions: their similarity counts (1 + weights.links) times. A link is the
     # editor's word that two stories belong together; multiplying (rather than adding) keeps a link
     # to a general explainer, which shares nothing with the story, from crowding out related ones.
-    pairs = {(index[a], index[b]) for a, targets in links.items() if a in index
-             for b in targets if b in index and b != a}
+    pairs = {(number[a], number[b]) for a, targets in links.items() if a in number
+             for b in targets if b in number and b != a}
     pairs |= {(b, a) for a, b in pairs}
     linked = np.zeros(len(r), dtype=bool)
     if pairs:
-        lr, lc = (np.array(x, dtype=np.int64) for x in zip(*sorted(pairs), strict=True))
-        x = vecs.matrix()
-        cos = np.asarray(x[lr].multiply(x[lc]).sum(axis=1)).ravel()
+        lr, lc = (np.array(v, dtype=np.int64) for v in zip(*sorted(pairs), strict=True))
+        cos = np.round(np.asarray(x[lr].multiply(x[lc]).sum(axis=1)).ravel(), ROUND)
         ls = cos * (1.0 + config.weights.links) + LINK_EDGE
         r, c, s = np.concatenate((r, lr)), np.concatenate((c, lc)), np.concatenate((s, ls))
         linked = np.concatenate((np.zeros(len(r) - len(lr), dtype=bool), np.ones(len(lr), dtype=bool)))
@@ -323,7 +228,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     starts = np.searchsorted(r, np.arange(n))
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
-    terms = _shared_terms(vecs, r, c)
+    terms = index.shared_terms(list(zip(r.tolist(), c.tolist(), strict=True)), x)
     results: dict[str, list[RelatedItem]] = {k: [] for k in keys}
     for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
                                            terms, strict=True):
@@ -343,29 +248,6 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             items.extend(_nearest_in_time(i, keys, feats, stamp_list, by_time, position, config, window,
                                           taken, int(want[i]) - len(items)))
     return results
-
-
-def _shared_terms(v: Vectors, r: Any, c: Any, top: int = 3) -> list[tuple[str, ...]]:
-    """For each pair (r[k], c[k]): the words that contribute most to their similarity."""
-    import numpy as np
-
-    if len(r) == 0:
-        return []
-    x = v.matrix()
-    prod = x[r].multiply(x[c]).tocoo()
-    is_word = v.col_source[prod.col] >= 0
-    pr, pc, pv = prod.row[is_word].astype(np.int64), prod.col[is_word], prod.data[is_word]
-    # One sort: by pair, then contribution (largest first); values are at most 1.
-    order = np.argsort(pr * 4.0 + (2.0 - pv), kind="stable")
-    pr, pc = pr[order], pc[order]
-    starts = np.searchsorted(pr, np.arange(len(r)))
-    first = (np.arange(len(pr)) - starts[pr]) < top
-    pr, pc = pr[first].tolist(), pc[first].tolist()
-    names = v.words(sorted(set(pc)))
-    out: list[list[str]] = [[] for _ in range(len(r))]
-    for k, col in zip(pr, pc, strict=True):
-        out[k].append(names[col])
-    return [tuple(words) for words in out]
 
 
 def _allowed(i: int, j: int, stamps: list[float], feats: list[Features], config: RelatedConfig,
