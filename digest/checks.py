@@ -51,11 +51,13 @@ def body_problems(article: Article, source: str) -> list[Problem]:
             continue
         if in_code or line.startswith(("    ", "\t")):
             continue
-        if m := _SCRIPT.search(line):
+        # Cheap tests first: most lines of prose have none of these characters.
+        code_like = "(" in line or ";" in line or "<" in line or "=" in line or "{" in line
+        if code_like and (m := _SCRIPT.search(line)):
             warn(i, f"scraping leftover: script code {m.group(0).strip()!r} in the text")
-        elif m := _TEMPLATE_TAG.search(line):
+        elif ("{" in line or "[[" in line) and (m := _TEMPLATE_TAG.search(line)):
             warn(i, f"scraping leftover: unrendered template tag {m.group(0)[:60]!r}")
-        elif _READ_MORE.match(line.strip()):
+        elif len(line) < 120 and _READ_MORE.match(line.strip()):
             warn(i, f"scraping leftover: boilerplate line {line.strip()[:60]!r}")
         if line.strip():
             if not paragraph:

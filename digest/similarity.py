@@ -107,6 +107,7 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
 
 
 SKETCH_SIZE = 32
+SKETCH_CHARS = 1000
 SHINGLE = 4
 
 
@@ -115,7 +116,7 @@ def shingle_sketch(text: str) -> bytes:
     import heapq
     from array import array
 
-    words = WORD.findall(text.casefold())
+    words = WORD.findall(text[:SKETCH_CHARS].casefold())  # the opening is enough to recognise a copy
     hashes = {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1))}
     return array("I", heapq.nsmallest(SKETCH_SIZE, hashes)).tobytes() if words else b""
 

@@ -43,6 +43,26 @@ def canonical(c: Any, s: Any, limit: int) -> tuple[Any, Any]:
     return c[order], s[order]
 
 
+def _signature(f: Any) -> bytes:
+    import hashlib
+
+    h = hashlib.blake2b(f.ids, digest_size=16)
+    h.update(f.weights)
+    h.update(repr((f.tags, f.lang)).encode())
+    return h.digest()
+
+
+def _pack(arrays: list[Any]) -> tuple[Any, Any]:
+    np = _np()
+    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
+    return (np.concatenate(arrays) if arrays else np.zeros(0)), lengths
+
+
+def _unpack(data: Any, lengths: Any) -> list[Any]:
+    np = _np()
+    return np.split(data, np.cumsum(lengths)[:-1]) if len(lengths) else []
+
+
 @dataclass
 class SimilarityIndex:
     settings: str  # what the vectors depend on besides the articles
@@ -56,6 +76,24 @@ class SimilarityIndex:
     rows: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, weights), the vector
     cands: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (articles, scores)
     explained: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)
+    sigs: list[bytes] = field(default_factory=list)  # per article: what its features were
+
+    # --- pickling: a few large arrays rather than tens of thousands of small ones -------
+
+    def __getstate__(self) -> dict[str, Any]:
+        # The features themselves are in the build cache already: only their signatures are kept.
+        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats")}
+        state["feats"] = None
+        for name in ("full", "rows", "cands"):
+            pairs = getattr(self, name)
+            state[name] = (_pack([a for a, _ in pairs]), _pack([b for _, b in pairs]))
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in ("full", "rows", "cands"):
+            first, second = state[name]
+            state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
+        self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
 
@@ -107,6 +145,7 @@ class SimilarityIndex:
         bounds = np.cumsum(np.bincount(rows, minlength=n))[:-1]
         idx.rows = list(zip(np.split(cols, bounds), np.split(weight, bounds), strict=True))
         idx.cands = idx._search(list(range(n)))
+        idx.sigs = [_signature(f) for f in feats]
         return idx
 
     def _raw_row(self, f: Any, config: RelatedConfig, grow: bool) -> tuple[Any, Any]:
@@ -181,14 +220,15 @@ class SimilarityIndex:
         np = _np()
         if keys != self.keys or settings != self.settings or limit != self.limit:
             return False
-        changed = [i for i, (a, b) in enumerate(zip(self.feats, feats, strict=True)) if a is not b and a != b]
+        sigs = [_signature(f) for f in feats]
+        changed = [i for i, (a, b) in enumerate(zip(self.sigs, sigs, strict=True)) if a != b]
+        self.feats = list(feats)
+        self.sigs = sigs
         if not changed:
-            self.feats = list(feats)
             return True
         if len(changed) > len(keys) // 4:
             return False
         old_full = {i: self.full[i] for i in changed}
-        self.feats = list(feats)
         for i in changed:
             self.full[i] = self._raw_row(feats[i], config, grow=True)
         if len(self.df) < len(self.col_ids):
@@ -268,8 +308,13 @@ class SimilarityIndex:
 
     def shared_terms(self, pairs: list[tuple[int, int]], x: Any, top: int = 3) -> list[tuple[str, ...]]:
         """For each pair: the words that contribute most to its similarity (cached per pair)."""
-        np = _np()
         todo = [p for p in pairs if p not in self.explained]
+        for start in range(0, len(todo), 4096):  # in batches: the pairwise products are large
+            self._explain(todo[start:start + 4096], x, top)
+        return [self.explained[p] for p in pairs]
+
+    def _explain(self, todo: list[tuple[int, int]], x: Any, top: int) -> None:
+        np = _np()
         if todo:
             r = np.array([p[0] for p in todo], dtype=np.int64)
             c = np.array([p[1] for p in todo], dtype=np.int64)
@@ -298,7 +343,6 @@ class SimilarityIndex:
                                             self.feats[i].term_list())
                 where, names = known
                 self.explained[pair] = tuple(names[where[col]] for col in cols)
-        return [self.explained[p] for p in pairs]
 
     def _tag_columns(self) -> Any:
         """Which columns are tags (a tag's entries come after an article's words)."""

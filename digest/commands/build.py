@@ -76,8 +76,12 @@ def run(args: argparse.Namespace) -> int:
     for problem in result.warnings:
         print(problem.format(), file=sys.stderr)
     if args.timings:
+        import resource
+
         for stage, seconds in result.timings:
             print(f"  {stage:<10} {seconds:7.3f} s", file=sys.stderr)
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        print(f"  peak memory {peak:.0f} MiB (this process)", file=sys.stderr)
     if not args.quiet:
         where = display_path(result.config.output_path)
         print(f"built {result.pages} pages and {result.feeds} feeds in {result.seconds:.2f} s "
