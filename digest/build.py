@@ -150,7 +150,7 @@ class Builder:
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings
-            pending = [a.date.timestamp() for k, a in articles.items()
+            pending = [a.stamp for k, a in articles.items()
                        if k not in published and a.date > now and (self.options.drafts or not a.draft)]
             out.due = min(pending, default=None)
             lap("write")

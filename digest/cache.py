@@ -27,7 +27,7 @@ from digest.errors import FastPickle
 
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-7"
+FORMAT = f"digest-cache-{__version__}-8"
 
 
 @dataclass(frozen=True, slots=True)

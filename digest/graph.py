@@ -18,7 +18,6 @@ from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory, InternalRef
 from digest.errors import Problem
 from digest.markdown import RenderedBody
-from digest.text import tag_key
 from digest.urls import article_path, tag_path
 
 
@@ -42,7 +41,7 @@ class Resolved:
 
 def sort_newest_first(articles: Iterable[Article]) -> list[Article]:
     """Newest first; same instant: by title, then key, so the order never depends on the disk."""
-    return sorted(articles, key=lambda a: (-a.date.timestamp(), a.title.casefold(), a.key))
+    return sorted(articles, key=lambda a: (-a.stamp, a.title.casefold(), a.key))
 
 
 def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[str],
@@ -125,8 +124,8 @@ def build_tags(config: SiteConfig, articles: Mapping[str, Article], order: Itera
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[str]] = defaultdict(list)
     for key in order:
-        for name in articles[key].tags:
-            k = tag_key(name)
+        a = articles[key]
+        for name, k in zip(a.tags, a.tag_keys, strict=True):
             spellings[k][name] += 1
             members[k].append(key)
     tags = {}

@@ -9,19 +9,21 @@ settings it depends on; unchanged files (same size and mtime) are not even read.
 from __future__ import annotations
 
 import hashlib
+import os
 import pickle
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 from typing import Any
 
 from digest.cache import Cache, FileStamp
 from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
-from digest.content.loader import ParseResult, ParseSettings, content_hash, discover, parse_article
+from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article
 from digest.content.model import Article
 from digest.errors import FastPickle, Problems, display_path
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import Features, builtin_stop_words, features
-from digest.text import reading_minutes, strip_tags, tag_key, truncate, word_count
+from digest.text import reading_minutes, strip_tags, truncate, word_count
 
 SUMMARY_LIMIT = 300
 
@@ -74,7 +76,7 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
         summary_html = ""
     rc = settings.related
     stop = builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
-    feats = features(a.title, summary, body.text, (tag_key(t) for t in a.tags), a.lang, rc, stop)
+    feats = features(a.title, summary, body.text, a.tag_keys, a.lang, rc, stop)
     info = replace(body, html="", text="", summary=summary, summary_html=summary_html,
                    words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
@@ -99,30 +101,32 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
     stamps: dict[str, FileStamp] = {}
     todo: list[tuple[str, str, bytes]] = []
     keys: list[str] = []
-    content = config.content_path
+    content = str(config.content_path)
+    shown_prefix = display_path(config.content_path)
     site_root = config.root.resolve()
-    for path in discover(content):
-        key = path.relative_to(content).as_posix()
-        shown = display_path(path)
-        if path.is_symlink() and not path.resolve().is_relative_to(site_root):
-            problems.error(shown, 1, f"is a link to {path.resolve()}, outside the site: refusing to read it")
+    for key, is_link in find_articles(content):
+        path = os.path.join(content, key)
+        shown = os.path.join(shown_prefix, key)
+        if is_link and not Path(path).resolve().is_relative_to(site_root):
+            problems.error(shown, 1, f"is a link to {Path(path).resolve()}, outside the site: refusing to read it")
             continue
         try:
-            st = path.stat()
-            stamp = state.files.get(str(path))
-            if stamp is not None and (stamp.mtime_ns, stamp.size) == (st.st_mtime_ns, st.st_size):
+            st = os.stat(path)
+            stamp = state.files.get(path)
+            if stamp is not None and stamp.mtime_ns == st.st_mtime_ns and stamp.size == st.st_size:
                 entry_key = _entry_key(stamp.digest, key, shown, fp)
                 if entry_key in store.entries:
-                    stamps[str(path)] = stamp
+                    stamps[path] = stamp
                     keys.append(entry_key)
                     _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
                     continue
-            raw = path.read_bytes()
+            with open(path, "rb") as fh:
+                raw = fh.read()
         except OSError as exc:
             problems.error(shown, 1, f"cannot read: {exc.strerror}")
             continue
         digest = content_hash(raw)
-        stamps[str(path)] = FileStamp(st.st_mtime_ns, st.st_size, digest)
+        stamps[path] = FileStamp(st.st_mtime_ns, st.st_size, digest)
         entry_key = _entry_key(digest, key, shown, fp)
         keys.append(entry_key)
         if entry_key in store.entries:

@@ -204,8 +204,10 @@ def _walk_files(root: Path) -> dict[str, Path]:
 
 def _content_assets(content: Path) -> dict[str, Path]:
     """Files beside the articles (images, PDFs) are published at the same relative path."""
-    return {rel: p for rel, p in _walk_files(content).items()
-            if not rel.endswith(".md") and not any(part.startswith(("_", ".")) for part in rel.split("/"))}
+    from digest.theme import _walk
+
+    return {rel: p for rel, p in _walk(content, skip_suffix=".md")
+            if not any(part.startswith(("_", ".")) for part in rel.split("/"))}
 
 
 def render_in_memory(r: Renderer, problems: Problems, result: Any) -> None:

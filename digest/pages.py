@@ -85,7 +85,7 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
         duplicates: list[tuple[str, str, float]] = []
         state: list[similarity.SimilarityIndex] = []
-        computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].date for k in keys],
+        computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
                                       body_links, rc, exclude=explicit, duplicates=duplicates,
                                       index=store.index, state=state)
         store.related = (inputs, (computed, duplicates))
@@ -111,6 +111,6 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
                 if item.reason == "similar" and item.score >= THREAD_SIMILARITY and item.key:
                     edges[k].add(item.key)
                     edges[item.key].add(k)
-    story_threads = threads(edges, {k: articles[k].date.timestamp() for k in keys})
+    story_threads = threads(edges, {k: articles[k].stamp for k in keys})
     problems.extend(duplicate_problems(articles, duplicates))
     return related, story_threads

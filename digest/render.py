@@ -72,7 +72,7 @@ class Renderer:
 
     def tag_keys(self, key: str) -> list[str]:
         """Keys of an article's tags that the site has."""
-        return [k for k in _tag_keys(self.model.articles[key].tags) if k in self.model.tags]
+        return [k for k in self.model.articles[key].tag_keys if k in self.model.tags]
 
     def article(self, key: str) -> ArticleView:
         view = self._views.get(key)
@@ -313,9 +313,3 @@ class Renderer:
         elif page.kind == "search":
             parts.append(str(self.search_bundle))
         return hashlib.blake2b("\x1c".join(parts).encode(), digest_size=16).hexdigest()
-
-
-def _tag_keys(tags: tuple[str, ...]) -> list[str]:
-    from digest.text import tag_key
-
-    return [tag_key(t) for t in tags]

@@ -204,7 +204,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
         first[1:] = key[order][1:] != key[order][:-1]
         pick = order[first]
         r, c, s, linked = r[pick], c[pick], s[pick], linked[pick]
-    stamps = np.array([d.timestamp() for d in dates])
+    stamps = np.array([d if isinstance(d, float | int) else d.timestamp() for d in dates], dtype=np.float64)
     codes: dict[str, int] = {}
     langs = np.array([codes.setdefault(f.lang, len(codes)) for f in feats], dtype=np.int64)
     ok = s > 0

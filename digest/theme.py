@@ -108,16 +108,19 @@ def _new_environment(template_dirs: list[Path], urls: UrlMaker) -> jinja2.Enviro
     return env
 
 
-def _walk(root: Path) -> Iterator[tuple[str, Path]]:
-    if not root.is_dir():
+def _walk(root: Path, skip_suffix: str = "") -> Iterator[tuple[str, Path]]:
+    """(relative path, file) below ``root``, sorted; hidden files and editor backups left out."""
+    base = str(root)
+    if not os.path.isdir(base):
         return
-    for dirpath, dirnames, filenames in os.walk(root):
+    for dirpath, dirnames, filenames in os.walk(base):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        rel_dir = os.path.relpath(dirpath, base).replace(os.sep, "/")
+        prefix = "" if rel_dir == "." else rel_dir + "/"
         for name in sorted(filenames):
-            if name.startswith(".") or name.endswith("~"):
+            if name.startswith(".") or name.endswith("~") or (skip_suffix and name.endswith(skip_suffix)):
                 continue
-            full = Path(dirpath) / name
-            yield full.relative_to(root).as_posix(), full
+            yield prefix + name, Path(dirpath, name)
 
 
 def template_closure(env: jinja2.Environment, name: str) -> set[str]:

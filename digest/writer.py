@@ -47,6 +47,7 @@ def safe_relpath(rel: str) -> str:
 class Writer:
     def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None):
         self.out_dir = out_dir
+        self._out = str(out_dir)
         self.old = manifest if manifest is not None and out_dir.is_dir() else None
         self.incremental = self.old is not None
         self.staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
@@ -72,7 +73,7 @@ class Writer:
 
     def _intact(self, rel: str, old: Entry) -> bool:
         try:
-            st = os.stat(self.out_dir / rel)
+            st = os.stat(os.path.join(self._out, rel))
         except OSError:
             return False
         return st.st_size == old.size and st.st_mtime_ns == old.mtime_ns

@@ -10,8 +10,11 @@ IST = ZoneInfo("Asia/Kolkata")
 
 
 def art(key: str, tags: tuple[str, ...], day: int = 1, title: str = "T") -> Article:
-    return Article(key=key, source_path=key, digest=key, title=title, date=datetime(2025, 1, day, tzinfo=IST),
-                   slug=key, lang="en", tags=tags, lines={})
+    from digest.text import tag_key
+
+    date = datetime(2025, 1, day, tzinfo=IST)
+    return Article(key=key, source_path=key, digest=key, title=title, date=date, slug=key, lang="en", tags=tags,
+                   lines={}, stamp=date.timestamp(), tag_keys=tuple(tag_key(t) for t in tags))
 
 
 def test_most_common_spelling_wins_and_ties_prefer_mixed_case():

@@ -52,23 +52,33 @@ class ParseResult(FastPickle):
 
 def discover(content_dir: Path) -> Iterator[Path]:
     """Every ``.md`` file below content/, in a stable order; hidden files and folders skipped."""
-    stack = [content_dir]
-    found: list[Path] = []
+    for rel, _ in find_articles(str(content_dir)):
+        yield content_dir / rel
+
+
+def find_articles(content_dir: str) -> list[tuple[str, bool]]:
+    """(path below content/ with '/' separators, is a symlink) of every article file, sorted."""
+    stack = [("", content_dir)]
+    found: list[tuple[str, bool]] = []
     while stack:
-        folder = stack.pop()
+        prefix, folder = stack.pop()
         try:
             entries = list(os.scandir(folder))
         except OSError:
             continue
         for entry in entries:
-            if entry.name.startswith((".", "_", "#")) or entry.name.endswith("~"):
+            name = entry.name
+            if name.startswith((".", "_", "#")) or name.endswith("~"):
                 continue
             if entry.is_dir(follow_symlinks=False):
-                if entry.name not in IGNORED_DIRS:
-                    stack.append(Path(entry.path))
-            elif entry.name.endswith(".md") and (entry.is_file() or entry.is_symlink()):
-                found.append(Path(entry.path))
-    yield from sorted(found)
+                if name not in IGNORED_DIRS:
+                    stack.append((prefix + name + "/", entry.path))
+            elif name.endswith(".md"):
+                link = entry.is_symlink()
+                if link or entry.is_file():
+                    found.append((prefix + name, link))
+    found.sort()
+    return found
 
 
 def content_hash(data: bytes) -> str:
@@ -185,7 +195,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         title=title, date=date, slug=slug, lang=lang, tags=tags, summary=summary,
         source=source, related=related, draft=draft, image=image, image_alt=image_alt,
         authors=authors, updated=updated, extra=extra, body=parts.body,
-        body_line=parts.body_line, lines=r.lines,
+        body_line=parts.body_line, lines=r.lines, stamp=date.timestamp(), tag_keys=tuple(tag_key(t) for t in tags),
     )
     return ParseResult(article, tuple(r.problems))
 

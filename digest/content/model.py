@@ -67,6 +67,8 @@ class Article(FastPickle):
     body: str = ""
     body_line: int = 1  # line of the file where the body starts
     lines: Mapping[str, int] = None  # type: ignore[assignment]  # front matter key -> file line
+    stamp: float = 0.0  # date as a POSIX timestamp: sorting and comparing without time zone arithmetic
+    tag_keys: tuple[str, ...] = ()  # the identity of each tag (see text.tag_key), in the order of tags
 
     def line_of(self, key: str) -> int:
         return self.lines.get(key, 1) if self.lines else 1
