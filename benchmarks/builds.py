@@ -95,9 +95,11 @@ def versions(work: Path) -> dict[str, str]:
              ("digest", [digest_bin(), "--version"]))
     for name, cmd in tools:
         try:
-            out[name] = subprocess.run(cmd, capture_output=True, text=True).stdout.strip().split("\n")[0]
+            text = subprocess.run(cmd, capture_output=True, text=True).stdout
         except OSError:
-            out[name] = "?"
+            text = ""
+        found = re.search(r"\d+\.\d+\.\d+", re.sub(r"\x1b\[[0-9;]*m", "", text))
+        out[name] = found.group(0) if found else "?"
     return out
 
 

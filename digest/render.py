@@ -40,7 +40,7 @@ def config_fingerprint(config: SiteConfig) -> str:
 
 
 class Renderer:
-    def __init__(self, model: SiteModel, theme: Theme, *, now: datetime, live_reload: bool = False):
+    def __init__(self, model: SiteModel, theme: Theme, *, now: datetime):
         self.model = model
         self.config = model.config
         self.urls = UrlMaker(model.config.base_url)
@@ -49,7 +49,6 @@ class Renderer:
         self.now = now
         self.site = SiteView.make(self.config, self.urls, search=self.config.search.enabled)
         self._views: dict[str, ArticleView] = {}
-        self._template_fp: dict[str, str] = {}
         self.config_fp = config_fingerprint(self.config)
         self._latest_edition: Page | None = None
         self.search_bundle = False  # set when the build makes a search index

@@ -59,7 +59,6 @@ class SiteView:
     cname: str | None
     params: Mapping[str, Any]
     generator: str = f"digest {__version__}"
-    live_reload: bool = False
 
     @classmethod
     def make(cls, config: SiteConfig, urls: UrlMaker, *, search: bool) -> SiteView:

@@ -203,3 +203,28 @@ def test_no_javascript_needed_to_read(example: Site) -> None:
         doc = lxml.html.fromstring(path.read_bytes())
         scripts = [s for s in doc.xpath("//script") if s.get("type") != "application/ld+json"]
         assert scripts == []
+
+
+def test_lead_image_alt_text_comes_from_front_matter(site: Site, cli) -> None:
+    site.add("a.md", "A", source={"name": "Wire"}, image="/img/flood.jpg", image_alt="Flooded street in Patna")
+    site.write("static/img/flood.jpg", b"\xff\xd8\xff")
+    assert cli("build", "--site", str(site.root)).code == 0
+    doc = page(site.out("2025/01/a/index.html"))
+    assert attrs(doc, "//figure[@class='lead-image']/img/@alt") == ["Flooded street in Patna"]
+    assert attrs(doc, "//meta[@property='og:image']/@content") == ["https://example.org/img/flood.jpg"]
+
+
+def test_devanagari_has_room_for_its_vowel_signs(example: Site, served) -> None:
+    hindi = next(p for p in article_paths(example) if page(p).xpath("//article[@lang='hi']"))
+    url = hindi.relative_to(example.out()).parent.as_posix() + "/"
+    with chromium() as browser:
+        tab = browser.new_page()
+        tab.goto(f"{served.origin}/digest/{url}")
+        ratios = tab.evaluate("""() => [...document.querySelectorAll('article h1, article .body p')].map(e => {
+            const s = getComputedStyle(e);
+            return [parseFloat(s.lineHeight) / parseFloat(s.fontSize), s.overflow, s.fontFamily];
+        })""")
+        assert ratios
+        for ratio, overflow, family in ratios:
+            assert ratio >= 1.45 and overflow == "visible", (ratio, overflow)
+            assert "Devanagari" in family

@@ -63,11 +63,6 @@ class Hub:
         for q in clients:
             q.put((event, payload))
 
-    @property
-    def clients(self) -> int:
-        with self._lock:
-            return len(self._clients)
-
     def close(self) -> None:
         self.broadcast("close")
 

@@ -75,7 +75,7 @@ def classify(path: Path, site: SiteLayout) -> Kind | None:
 class ChangeQueue:
     """Changed paths from watchdog's thread, handed out in debounced batches."""
 
-    def __init__(self, quiet_seconds: float = 0.08):
+    def __init__(self, quiet_seconds: float = 0.04):
         self.quiet = quiet_seconds
         self._q: queue.Queue[Path] = queue.Queue()
 
