@@ -88,6 +88,12 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
         for link in body.links if body else ():
             if link.target in articles:
                 targets.append(link.target)
+                if link.target not in published:
+                    other = articles[link.target]
+                    why = "a draft" if other.draft else "scheduled for later"
+                    problems.append(Problem(a.source_path, link.line,
+                                            f"link to {link.written!r}: that article is {why}, so the link "
+                                            "leads nowhere until it is published", "warning"))
             else:
                 targets.append(None)
                 problems.append(Problem(a.source_path, link.line,

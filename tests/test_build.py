@@ -204,3 +204,11 @@ def test_related_items_carry_why_they_were_chosen(built: Site) -> None:
     why = article.xpath("//aside[@class='related']//li[contains(@class,'similar') or contains(@class,'linked')]"
                         "//span[@class='why']")
     assert why and "Shared tags" in why[0].text_content()
+
+
+def test_a_link_to_a_draft_warns(site: Site, cli) -> None:
+    site.add("draft.md", "Draft", draft=True, source={"name": "Wire"})
+    site.add("live.md", "Live", source={"name": "Wire"}, body="Intro.\n\nSee [the draft](draft.md).")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0
+    assert "live.md:10: warning: link to 'draft.md': that article is a draft" in r.err  # source: 3 lines
