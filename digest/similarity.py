@@ -229,7 +229,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     starts = np.searchsorted(r, np.arange(n))
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
-    terms = index.shared_terms(list(zip(r.tolist(), c.tolist(), strict=True)), x)
+    terms = index.shared_terms(list(zip(r.tolist(), c.tolist(), strict=True)))
     results: dict[str, list[RelatedItem]] = {k: [] for k in keys}
     for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
                                            terms, strict=True):

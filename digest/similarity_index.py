@@ -25,6 +25,7 @@ from typing import Any
 
 from digest.config import RelatedConfig
 
+EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
 
@@ -183,14 +184,17 @@ class SimilarityIndex:
         norm = np.sqrt(np.bincount(np.zeros(len(weight), dtype=np.int64), weights=weight * weight, minlength=1))[0]
         return cols, weight / (norm if norm > 0 else 1.0)
 
-    def matrix(self) -> Any:
+    def matrix(self, strongest: int | None = None) -> Any:
+        """The vectors as a sparse matrix; with ``strongest``, only each article's strongest words
+        (a vector's entries are kept strongest first)."""
         from scipy import sparse
 
         np = _np()
         n = len(self.rows)
-        indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in self.rows]))).astype(np.int64)
-        cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
-        data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
+        rows = self.rows if strongest is None else [(c[:strongest], w[:strongest]) for c, w in self.rows]
+        indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in rows]))).astype(np.int64)
+        cols = np.concatenate([c for c, _ in rows]) if n else np.zeros(0, np.int64)
+        data = np.concatenate([w for _, w in rows]) if n else np.zeros(0)
         return sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids))))
 
     def _search(self, which: list[int], x: Any = None, xt: Any = None) -> list[tuple[Any, Any]]:
@@ -306,43 +310,46 @@ class SimilarityIndex:
         s = np.concatenate([s for _, s in self.cands]) if self.cands else np.zeros(0)
         return r, c, s
 
-    def shared_terms(self, pairs: list[tuple[int, int]], x: Any, top: int = 3) -> list[tuple[str, ...]]:
-        """For each pair: the words that contribute most to its similarity (cached per pair)."""
+    def shared_terms(self, pairs: list[tuple[int, int]], top: int = 3) -> list[tuple[str, ...]]:
+        """For each pair: the words that contribute most to its similarity (cached per pair), among
+        each article's EXPLAIN_TERMS strongest words."""
         todo = [p for p in pairs if p not in self.explained]
-        for start in range(0, len(todo), 4096):  # in batches: the pairwise products are large
-            self._explain(todo[start:start + 4096], x, top)
+        if todo:
+            np = _np()
+            x = self.matrix(EXPLAIN_TERMS)
+            tags = self._tag_columns()
+            col_ids = np.array(self.col_ids, dtype=np.int64)
+            for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
+                self._explain(todo[start:start + 8192], x, top, tags, col_ids)
         return [self.explained[p] for p in pairs]
 
-    def _explain(self, todo: list[tuple[int, int]], x: Any, top: int) -> None:
+    def _explain(self, todo: list[tuple[int, int]], x: Any, top: int, tags: Any, col_ids: Any) -> None:
         np = _np()
-        if todo:
-            r = np.array([p[0] for p in todo], dtype=np.int64)
-            c = np.array([p[1] for p in todo], dtype=np.int64)
-            prod = x[r].multiply(x[c]).tocoo()
-            col_ids = np.array(self.col_ids, dtype=np.int64)
-            words_only = ~self._tag_columns()[prod.col]
-            pr, pc, pv = prod.row[words_only].astype(np.int64), prod.col[words_only], prod.data[words_only]
-            # By pair, then contribution (largest first), then word id: no dependence on column numbers.
-            order = np.lexsort((col_ids[pc], -np.round(pv, ROUND), pr))
-            pr, pc = pr[order], pc[order]
-            first = (np.arange(len(pr)) - np.searchsorted(pr, np.arange(len(todo)))[pr]) < top
-            found: dict[int, list[int]] = {}
-            for k, col in zip(pr[first].tolist(), pc[first].tolist(), strict=True):
-                found.setdefault(k, []).append(col)
-            positions: dict[int, tuple[dict[int, int], list[str]]] = {}
-            for k, pair in enumerate(todo):
-                cols = found.get(k)
-                if not cols:
-                    self.explained[pair] = ()
-                    continue
-                i = pair[0]
-                known = positions.get(i)
-                if known is None:
-                    n_words = len(self.feats[i].ids) // 8
-                    known = positions[i] = ({col: pos for pos, col in enumerate(self.full[i][0][:n_words].tolist())},
-                                            self.feats[i].term_list())
-                where, names = known
-                self.explained[pair] = tuple(names[where[col]] for col in cols)
+        r = np.array([p[0] for p in todo], dtype=np.int64)
+        c = np.array([p[1] for p in todo], dtype=np.int64)
+        prod = x[r].multiply(x[c]).tocoo()
+        words_only = ~tags[prod.col]
+        pr, pc, pv = prod.row[words_only].astype(np.int64), prod.col[words_only], prod.data[words_only]
+        # By pair, then contribution (largest first), then word id: no dependence on column numbers.
+        order = np.lexsort((col_ids[pc], -np.round(pv, ROUND), pr))
+        pr, pc = pr[order], pc[order]
+        first = (np.arange(len(pr)) - np.searchsorted(pr, np.arange(len(todo)))[pr]) < top
+        found: dict[int, list[int]] = {}
+        for k, col in zip(pr[first].tolist(), pc[first].tolist(), strict=True):
+            found.setdefault(k, []).append(col)
+        known: dict[int, tuple[list[int], list[str]]] = {}
+        for k, pair in enumerate(todo):
+            cols = found.get(k)
+            if not cols:
+                self.explained[pair] = ()
+                continue
+            i = pair[0]
+            own = known.get(i)
+            if own is None:
+                n_words = len(self.feats[i].ids) // 8
+                own = known[i] = (self.full[i][0][:n_words].tolist(), self.feats[i].term_list())
+            where, names = own
+            self.explained[pair] = tuple(names[where.index(col)] for col in cols)
 
     def _tag_columns(self) -> Any:
         """Which columns are tags (a tag's entries come after an article's words)."""
