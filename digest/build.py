@@ -122,9 +122,9 @@ class Builder:
         related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
         lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
+        static = static_sources(config, theme)
         problems.extend(link_problems(live, {k: bodies[k] for k in published}, resolved.link_targets,
-                                      {p.path.lstrip("/") for p in pages},
-                                      {*static_sources(config, theme), *GENERATED}))
+                                      {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))
         problems.raise_if_errors()
         lap("pages")
         model = graph.SiteModel(
@@ -145,7 +145,7 @@ class Builder:
         if self.options.write:
             from digest.output import write_site
 
-            write_site(renderer, theme, cache, problems, result, self.progress,
+            write_site(renderer, static, cache, problems, result, self.progress,
                        search_refresh=self.options.search == "always")
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs

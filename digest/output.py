@@ -94,8 +94,10 @@ def _template_path(r: Renderer, job: Job) -> str:
     return name
 
 
-def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, result: Any,
+def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Problems, result: Any,
                progress: Progress | None, search_refresh: bool = True) -> None:
+    """Render what changed, add feeds, sitemap and the ``static`` files (output path -> source),
+    and commit it all to the output folder."""
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
@@ -123,7 +125,7 @@ def write_site(r: Renderer, theme: Theme, cache: Cache, problems: Problems, resu
 
             search.index(r, writer, writer.staging.parent / f".{out_dir.name}.search-{os.getpid()}",
                          refresh=search_refresh)
-        _write_extras(r, theme, writer, specs)
+        _write_extras(r, static, writer, specs)
         written, removed = writer.commit()
     except BaseException:
         writer.abort()
@@ -161,7 +163,7 @@ def _dedupe_template_errors(problems: Problems) -> None:
     problems.items = kept
 
 
-def _write_extras(r: Renderer, theme: Theme, writer: Writer, specs: list[feeds.FeedSpec]) -> None:
+def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: list[feeds.FeedSpec]) -> None:
     config = r.config
     m = r.model
     entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
@@ -172,7 +174,7 @@ def _write_extras(r: Renderer, theme: Theme, writer: Writer, specs: list[feeds.F
     writer.write(".nojekyll", b"")
     if config.cname:
         writer.write("CNAME", (config.cname + "\n").encode())
-    for rel, source in sorted(static_sources(config, theme).items()):
+    for rel, source in sorted(static.items()):
         if rel in writer.new:
             continue  # a generated file wins over a static file of the same name
         writer.copy(rel, source)
