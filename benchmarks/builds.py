@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import platform
 import re
@@ -26,7 +25,6 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-RESULTS = ROOT / "benchmarks" / "results"
 PEERS = ROOT.parent / "shared" / "bench" / "peers.sh"
 SITE_YML = ("title: Bench\nbase_url: https://example.org/news/\nlanguage: hi\ntimezone: Asia/Kolkata\n"
             "per_page: 20\n# Hugo and Pelican build no search index: neither does digest here.\nsearch:\n"
@@ -125,7 +123,8 @@ def main() -> None:
     ap.add_argument("--work", type=Path, default=Path("/tmp/digest-bench"))
     ap.add_argument("--report-only", action="store_true", help="only write docs/benchmarks.md from saved results")
     args = ap.parse_args()
-    RESULTS.mkdir(parents=True, exist_ok=True)
+    from report import save_result, write_report  # type: ignore[import-not-found]
+
     if not args.report_only:
         sizes: dict[str, object] = {}
         for n in args.sizes:
@@ -137,8 +136,7 @@ def main() -> None:
         result = {"machine": machine(), "versions": versions(args.work), "runs": args.runs, "sizes": sizes,
                   "rebuilds": {str(largest): rebuilds(largest, args.work, args.runs)},
                   "date": time.strftime("%Y-%m-%d")}
-        (RESULTS / "builds.json").write_text(json.dumps(result, indent=1), encoding="utf-8")
-    from report import write_report  # type: ignore[import-not-found]
+        save_result("builds", result)
 
     write_report()
 

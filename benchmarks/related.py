@@ -97,9 +97,9 @@ def main() -> None:
         rows.append(run(n, args.work, args.repeat, quality=quality))
         print(json.dumps(rows[-1], ensure_ascii=False), flush=True)
     if args.save:
-        out = ROOT / "benchmarks" / "results" / "related.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        from report import save_result
+
+        save_result("related", rows)
 
 
 if __name__ == "__main__":

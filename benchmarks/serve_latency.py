@@ -83,9 +83,9 @@ def main() -> None:
         rows.append(measure(*corpus(n, args.work), args.edits))
         print(json.dumps(rows[-1]), flush=True)
     if args.save:
-        out = ROOT / "benchmarks" / "results" / "serve.json"
-        out.parent.mkdir(parents=True, exist_ok=True)
-        out.write_text(json.dumps(rows, indent=1), encoding="utf-8")
+        from report import save_result
+
+        save_result("serve", rows)
 
 
 if __name__ == "__main__":

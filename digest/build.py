@@ -91,7 +91,7 @@ class Builder:
         theme = Theme(config)
         now = self.options.now or datetime.now(config.tz)
 
-        timings = result_timings = []  # (stage, seconds)
+        timings: list[tuple[str, float]] = []  # (stage, seconds)
         mark = time.perf_counter()
 
         def lap(stage: str) -> None:
@@ -141,7 +141,7 @@ class Builder:
             if not search.available():
                 problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
                                                  "(pip install 'pagefind[bin]'): no search index")
-        result = BuildResult(config=config, model=model, timings=result_timings)
+        result = BuildResult(config=config, model=model, timings=timings)
         if self.options.write:
             from digest.output import write_site
 

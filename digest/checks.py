@@ -17,7 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 
 from digest.content.model import Article
-from digest.errors import Problem
+from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
 
 MAX_TAGS = 30
@@ -126,7 +126,8 @@ def duplicate_problems(articles: Mapping[str, Article],
     for a, b, score in sorted(pairs):
         if a in articles and b in articles:
             first, second = sorted((articles[a], articles[b]), key=lambda x: (x.date, x.key))
+            similar = f"{min(score, 1.0):.0%} similar"
             problems.append(Problem(second.source_path, 1,
-                                    f"near-duplicate of {first.source_path} ({min(score, 1.0):.0%} similar): "
+                                    f"near-duplicate of {display_path(first.source_path)} ({similar}): "
                                     "the same story filed twice?", "warning"))
     return problems

@@ -16,7 +16,7 @@ from datetime import datetime
 
 from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory, InternalRef
-from digest.errors import Problem
+from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
 from digest.urls import article_path, tag_path
 
@@ -59,7 +59,7 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
         if path in by_path:
             other = articles[by_path[path]]
             problems.append(Problem(a.source_path, a.line_of("slug") if "slug" in a.lines else 1,
-                                    f"two articles have the URL {path}: this one and {other.source_path} "
+                                    f"two articles have the URL {path}: this one and {display_path(other.source_path)} "
                                     "(give one of them a different 'slug:')"))
         else:
             by_path[path] = key
@@ -117,7 +117,7 @@ def _find(ref: InternalRef, article: Article, articles: Mapping[str, Article],
     if len(matches) == 1:
         return matches[0], None
     if len(matches) > 1:
-        where = ", ".join(articles[m].source_path for m in matches)
+        where = ", ".join(display_path(articles[m].source_path) for m in matches)
         return None, Problem(article.source_path, ref.line,
                              f"related story {text!r} is ambiguous: several articles have that slug ({where}); "
                              "use the path of its .md file")

@@ -20,7 +20,7 @@ from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article
 from digest.content.model import Article
-from digest.errors import FastPickle, Problems, display_path
+from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import Features, builtin_stop_words, features
 from digest.text import reading_minutes, strip_tags, truncate, word_count
@@ -102,11 +102,12 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
     todo: list[tuple[str, str, bytes]] = []
     keys: list[str] = []
     content = str(config.content_path)
-    shown_prefix = display_path(config.content_path)
     site_root = config.root.resolve()
     for key, is_link in find_articles(content):
         path = os.path.join(content, key)
-        shown = os.path.join(shown_prefix, key)
+        # Absolute, so cache entries do not depend on the folder digest runs from; messages show it
+        # relative to that folder when they are printed (errors.display_path).
+        shown = path
         if is_link and not Path(path).resolve().is_relative_to(site_root):
             problems.error(shown, 1, f"is a link to {Path(path).resolve()}, outside the site: refusing to read it")
             continue

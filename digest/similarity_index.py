@@ -18,8 +18,6 @@ each candidate list (score, then article).
 
 from __future__ import annotations
 
-import os
-import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -149,7 +147,7 @@ class SimilarityIndex:
         idx.sigs = [_signature(f) for f in feats]
         return idx
 
-    def _raw_row(self, f: Any, config: RelatedConfig, grow: bool) -> tuple[Any, Any]:
+    def _raw_row(self, f: Any, config: RelatedConfig) -> tuple[Any, Any]:
         """An article's words and tags as (columns, raw weights), new words getting new columns."""
         from digest.similarity import term_id
 
@@ -234,7 +232,7 @@ class SimilarityIndex:
             return False
         old_full = {i: self.full[i] for i in changed}
         for i in changed:
-            self.full[i] = self._raw_row(feats[i], config, grow=True)
+            self.full[i] = self._raw_row(feats[i], config)
         if len(self.df) < len(self.col_ids):
             self.df = np.concatenate((self.df, np.zeros(len(self.col_ids) - len(self.df), dtype=np.int64)))
         moved: set[int] = set()
@@ -295,8 +293,6 @@ class SimilarityIndex:
                     redo.append(i)
                     continue
             self.cands[i] = (cand_c, cand_s)
-        if os.environ.get("DIGEST_DEBUG_RELATED"):
-            print(f"related: {len(affected)} affected, {len(redo)} recomputed", file=sys.stderr)
         if redo:
             for i, cand in zip(redo, self._search(redo, x, xt), strict=True):
                 self.cands[i] = cand

@@ -212,3 +212,27 @@ def test_a_link_to_a_draft_warns(site: Site, cli) -> None:
     r = cli("build", "--site", str(site.root))
     assert r.code == 0
     assert "live.md:10: warning: link to 'draft.md': that article is a draft" in r.err  # source: 3 lines
+
+
+def test_the_cache_serves_builds_run_from_any_folder(site: Site, cli, monkeypatch) -> None:
+    import digest.loading
+
+    for i in range(4):
+        site.add(f"a{i}.md", f"Story {i}", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    parsed: list[str] = []
+    original = digest.loading._parse_chunk
+
+    def counting(chunk, settings):
+        parsed.extend(key for key, _, _ in chunk)
+        return original(chunk, settings)
+
+    monkeypatch.setattr(digest.loading, "_parse_chunk", counting)
+    site.add("a0.md", "Story zero, edited", source={"name": "Wire"})
+    monkeypatch.chdir(site.root / "content")
+    r = cli("build", "--site", "..")
+    assert r.code == 0, r.err
+    assert parsed == ["a0.md"]  # the other files came from the cache, though the folder changed
+    site.write("content/bad.md", "---\ntitle: [\n---\n")
+    r = cli("build", "--site", "..")
+    assert r.err.startswith("bad.md:2: error:") or r.err.startswith("bad.md:3: error:")  # shown relative
