@@ -27,7 +27,7 @@ from digest.errors import FastPickle
 
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-8"
+FORMAT = f"digest-cache-{__version__}-9"
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +47,7 @@ class OutputState:
     pages: int = 0
     feeds: int = 0
     warnings: list[Any] = field(default_factory=list)  # the problems it reported (warnings only)
+    memo: Any = None  # its outputs' fingerprints and what they were made from (fingerprints.Memo)
 
 
 @dataclass

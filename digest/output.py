@@ -34,13 +34,16 @@ class Job:
     outputs: tuple[str, ...]
 
 
-def _jobs(r: Renderer, specs: list[feeds.FeedSpec]) -> list[Job]:
-    jobs = [Job("page", i, r.fingerprint(p), (output_file(p.path),)) for i, p in enumerate(r.model.pages)]
-    for i, spec in enumerate(specs):
+def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any) -> tuple[list[Job], Any]:
+    from digest.fingerprints import fingerprints
+
+    page_fps, feed_fps, memo = fingerprints(r, specs, memo)
+    pages = zip(r.model.pages, page_fps, strict=True)
+    jobs = [Job("page", i, fp, (output_file(p.path),)) for i, (p, fp) in enumerate(pages)]
+    for i, (spec, fp) in enumerate(zip(specs, feed_fps, strict=True)):
         rel = spec.path.lstrip("/")
-        jobs.append(Job("feed", i, feed_fingerprint(r, spec), (rel + "feed.xml", rel + "atom.xml",
-                                                              rel + "feed.json")))
-    return jobs
+        jobs.append(Job("feed", i, fp, (rel + "feed.xml", rel + "atom.xml", rel + "feed.json")))
+    return jobs, memo
 
 
 def feed_fingerprint(r: Renderer, spec: feeds.FeedSpec) -> str:
@@ -104,7 +107,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     writer = Writer(out_dir, previous.manifest if previous else None)
     try:
         specs = feeds.feed_specs(r)
-        all_jobs = _jobs(r, specs)
+        all_jobs, memo = _jobs(r, specs, previous.memo if previous else None)
         todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
         _STATE.update(renderer=r, writer=writer, specs=specs)
         # Warm what every worker needs before forking, so each does not build it again.
@@ -133,7 +136,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     finally:
         _STATE.clear()
     cache.state.outputs[str(out_dir)] = OutputState(manifest=writer.new, pages=len(r.model.pages),
-                                                    feeds=len(specs) * 3)
+                                                    feeds=len(specs) * 3, memo=memo)
     cache.state_dirty = True
     result.pages = len(r.model.pages)
     result.feeds = len(specs) * 3

@@ -87,7 +87,8 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         state: list[similarity.SimilarityIndex] = []
         computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
                                       body_links, rc, exclude=explicit, duplicates=duplicates,
-                                      index=store.index, state=state)
+                                      index=store.index, state=state,
+                                      previous=store.related[1][0] if store.related is not None else None)
         store.related = (inputs, (computed, duplicates))
         store.index = state[0] if state else None
         cache.articles_dirty = True

@@ -84,13 +84,17 @@ def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
                     stack.append(nxt)
         if len(group) < 2:
             continue
+        when = {k: (dates[k], k) for k in group}
         if len(group) <= limit:
-            ordered = tuple(sorted(group, key=lambda k: (dates[k], k)))
+            ordered = tuple(sorted(group, key=when.__getitem__))
             for k in group:
                 result[k] = ordered
             continue
         for k in group:
-            near = sorted(edges.get(k, ()), key=lambda o: (abs(dates[o] - dates[k]), o))[: limit - 1]
+            near = edges.get(k, ())
+            if len(near) >= limit:
+                d = dates[k]
+                near = sorted(near, key=lambda o: (abs(dates[o] - d), o))[: limit - 1]
             if near:
-                result[k] = tuple(sorted([k, *near], key=lambda o: (dates[o], o)))
+                result[k] = tuple(sorted([k, *near], key=when.__getitem__))
     return result

@@ -58,6 +58,7 @@ class Renderer:
         self.env.globals["json_ld"] = self.json_ld
         self._cards: dict[tuple[str, str], Markup] = {}
         self._sigs: dict[str, str] = {}
+        self._tag_links: dict[str, Link] = {}
         self._site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
                             Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
                             Link(f"{self.config.title} (JSON Feed)", self.site.json_url, key="json"))
@@ -66,8 +67,13 @@ class Renderer:
 
     def tag_link(self, key: str, *, count: bool = False) -> Link:
         """A tag's name and URL; with ``count`` (the tags index only) its number of articles."""
+        if not count and (found := self._tag_links.get(key)) is not None:
+            return found
         tag = self.model.tags[key]
-        return Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key)
+        link = Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key)
+        if not count:
+            self._tag_links[key] = link
+        return link
 
     def tag_keys(self, key: str) -> list[str]:
         """Keys of an article's tags that the site has."""

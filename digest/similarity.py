@@ -153,6 +153,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             *, exclude: Mapping[str, Iterable[str]] | None = None,
             count: int | None = None, duplicates: list[tuple[str, str, float]] | None = None,
             index: SimilarityIndex | None = None, state: list[SimilarityIndex] | None = None,
+            previous: Mapping[str, list[RelatedItem]] | None = None,
             ) -> dict[str, list[RelatedItem]]:
     """The computed related stories of every article, best first, explained.
 
@@ -160,6 +161,8 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     skipped, and only as many computed stories are made as the block has room for.
     ``index`` is the search state of a previous build, updated for what changed (it is
     rebuilt when that cannot be done exactly); the state used is appended to ``state``.
+    ``previous`` is what this function returned with that index: the lists of articles
+    whose ranking inputs are unchanged (see ``_row_signatures``) are taken from it.
     """
     import numpy as np
 
@@ -168,7 +171,10 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     if n < 2:
         return {k: [] for k in keys}
     number = {k: i for i, k in enumerate(keys)}
-    skip = [{number[e] for e in (exclude or {}).get(k, ()) if e in number} for k in keys]
+    skip: list[set[int]] = [set()] * n  # shared and never changed: most articles exclude nothing
+    for k, chosen in (exclude or {}).items():
+        if k in number and chosen:
+            skip[number[k]] = {number[e] for e in chosen if e in number}
     want = np.array([max(0, total - len(s)) for s in skip], dtype=np.int64)
     limit = 3 * total + 21
     settings = repr((config, TOP_TERMS, MAX_DF_RATIO))
@@ -177,7 +183,6 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     if state is not None:
         state.append(index)
     r, c, s = index.candidates()
-    x = index.matrix()
     if duplicates is not None:  # the same story filed twice: similar words, and the same sentences
         near = (s >= DUPLICATE_SIMILARITY) & (r < c)
         for i, j in zip(r[near].tolist(), c[near].tolist(), strict=True):
@@ -190,9 +195,82 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     pairs = {(number[a], number[b]) for a, targets in links.items() if a in number
              for b in targets if b in number and b != a}
     pairs |= {(b, a) for a, b in pairs}
+    lr, lc = (np.array(v, dtype=np.int64) for v in zip(*sorted(pairs), strict=True)) if pairs else \
+        (np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64))
+    stamps = np.array([d if isinstance(d, float | int) else d.timestamp() for d in dates], dtype=np.float64)
+
+    # Only rows whose inputs changed are ranked again.
+    sigs = _row_signatures(index, r, c, s, lr, lc, stamps, want, skip)
+    rank_settings = repr((config, total, previous is not None))
+    dirty = np.ones(n, dtype=bool)
+    if (previous is not None and index.ranked is not None and index.rank_settings == rank_settings
+            and len(index.ranked) == n):
+        dirty = (sigs != index.ranked) | index.short
+        dirty |= np.array([k not in previous for k in keys], dtype=bool)
+    results = _rank(np.flatnonzero(dirty), keys, feats, stamps, config, index, r, c, s, lr, lc, skip, want)
+    short = np.zeros(n, dtype=bool)
+    for i, k in enumerate(keys):
+        if not dirty[i]:
+            results[k] = previous[k]  # type: ignore[index]
+        elif len(results[k]) < want[i]:
+            short[i] = True
+    if short.any():
+        _fill_short(np.flatnonzero(short).tolist(), keys, feats, stamps.tolist(), config, skip, want, results)
+    index.ranked, index.short, index.rank_settings = sigs, short, rank_settings
+    return results
+
+
+def _mix(x: Any) -> Any:
+    """splitmix64's finaliser over a uint64 array: a well-spread 64-bit hash of each value."""
+    import numpy as np
+
+    with np.errstate(over="ignore"):
+        x = (x ^ (x >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        x = (x ^ (x >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return x ^ (x >> np.uint64(31))
+
+
+def _row_signatures(index: SimilarityIndex, r: Any, c: Any, s: Any, lr: Any, lc: Any, stamps: Any,
+                    want: Any, skip: list[set[int]]) -> Any:
+    """Per article, a 64-bit hash of everything its ranking reads: its own features, vector and
+    date; and its candidates, linked stories and excluded stories, each with their score, features,
+    vector and date. (The keys are the same list, or the index was rebuilt and nothing is reused.)"""
+    import numpy as np
+
+    n = len(stamps)
+    sig64 = np.frombuffer(b"".join(index.sigs), dtype=np.uint64)[::2]
+    own = _mix(sig64 ^ _mix(index.versions.astype(np.uint64) ^ _mix(stamps.view(np.uint64))))
+    out = _mix(own ^ _mix(want.astype(np.uint64) + np.uint64(1)))
+    with np.errstate(over="ignore"):
+        sbits = np.round(s, ROUND).view(np.uint64)
+        np.add.at(out, r, _mix(own[c] ^ _mix(c.astype(np.uint64) ^ _mix(sbits))))
+        np.add.at(out, lr, _mix(own[lc] ^ _mix(lc.astype(np.uint64) + np.uint64(0x5A5A5A5A))))
+        er = np.array([i for i, js in enumerate(skip) for _ in js], dtype=np.int64)
+        ec = np.array([j for js in skip for j in js], dtype=np.uint64)
+        np.add.at(out, er, _mix(ec + np.uint64(0xA5A5A5A5A5)))
+    assert len(out) == n
+    return out
+
+
+def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config: RelatedConfig,
+          index: SimilarityIndex, r: Any, c: Any, s: Any, lr: Any, lc: Any, skip: list[set[int]],
+          want: Any) -> dict[str, list[RelatedItem]]:
+    """The computed related stories of the articles ``rows`` (before any fill-up by time)."""
+    import numpy as np
+
+    n = len(keys)
+    results: dict[str, list[RelatedItem]] = {keys[i]: [] for i in rows.tolist()}
+    if not len(rows):
+        return results
+    chosen_rows = np.zeros(n, dtype=bool)
+    chosen_rows[rows] = True
+    pick = chosen_rows[r]
+    r, c, s = r[pick], c[pick], s[pick]
+    pick = chosen_rows[lr]
+    lr, lc = lr[pick], lc[pick]
     linked = np.zeros(len(r), dtype=bool)
-    if pairs:
-        lr, lc = (np.array(v, dtype=np.int64) for v in zip(*sorted(pairs), strict=True))
+    if len(lr):
+        x = index.matrix()
         cos = np.round(np.asarray(x[lr].multiply(x[lc]).sum(axis=1)).ravel(), ROUND)
         ls = cos * (1.0 + config.weights.links) + LINK_EDGE
         r, c, s = np.concatenate((r, lr)), np.concatenate((c, lc)), np.concatenate((s, ls))
@@ -204,12 +282,11 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
         first[1:] = key[order][1:] != key[order][:-1]
         pick = order[first]
         r, c, s, linked = r[pick], c[pick], s[pick], linked[pick]
-    stamps = np.array([d if isinstance(d, float | int) else d.timestamp() for d in dates], dtype=np.float64)
     codes: dict[str, int] = {}
     langs = np.array([codes.setdefault(f.lang, len(codes)) for f in feats], dtype=np.int64)
     ok = s > 0
-    if any(skip):
-        excluded = {i * n + j for i, js in enumerate(skip) for j in js}
+    if any(skip[i] for i in rows.tolist()):
+        excluded = {i * n + j for i in rows.tolist() for j in skip[i]}
         ok &= ~np.isin(r * n + c, np.fromiter(excluded, dtype=np.int64))
     if config.within_days:
         ok &= np.abs(stamps[c] - stamps[r]) <= config.within_days * 86400
@@ -230,25 +307,28 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
     terms = index.shared_terms(list(zip(r.tolist(), c.tolist(), strict=True)))
-    results: dict[str, list[RelatedItem]] = {k: [] for k in keys}
     for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
                                            terms, strict=True):
         tags_i, tags_j = feats[i].tags, feats[j].tags
         shared = tuple(t for t in tags_i if t in tags_j) if tags_i and tags_j else ()
         results[keys[i]].append(RelatedItem(key=keys[j], reason="linked" if is_link else "similar", terms=words,
                                             score=score, shared_tags=shared))
-    short = [i for i in range(n) if len(results[keys[i]]) < want[i]]
-    if short:
-        by_time = sorted(range(n), key=lambda j: (stamps[j], keys[j]))
-        position = {j: p for p, j in enumerate(by_time)}
-        stamp_list = stamps.tolist()
-        window = config.within_days * 86400 if config.within_days else None
-        for i in short:
-            items = results[keys[i]]
-            taken = {it.key for it in items} | {keys[j] for j in skip[i]} | {keys[i]}
-            items.extend(_nearest_in_time(i, keys, feats, stamp_list, by_time, position, config, window,
-                                          taken, int(want[i]) - len(items)))
     return results
+
+
+def _fill_short(short: list[int], keys: list[str], feats: list[Features], stamps: list[float],
+                config: RelatedConfig, skip: list[set[int]], want: Any,
+                results: dict[str, list[RelatedItem]]) -> None:
+    """Articles for which text found too few stories get the ones nearest in time."""
+    n = len(keys)
+    by_time = sorted(range(n), key=lambda j: (stamps[j], keys[j]))
+    position = {j: p for p, j in enumerate(by_time)}
+    window = config.within_days * 86400 if config.within_days else None
+    for i in short:
+        items = results[keys[i]] = list(results[keys[i]])
+        taken = {it.key for it in items} | {keys[j] for j in skip[i]} | {keys[i]}
+        items.extend(_nearest_in_time(i, keys, feats, stamps, by_time, position, config, window,
+                                      taken, int(want[i]) - len(items)))
 
 
 def _allowed(i: int, j: int, stamps: list[float], feats: list[Features], config: RelatedConfig,

@@ -76,12 +76,18 @@ class SimilarityIndex:
     cands: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (articles, scores)
     explained: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)
     sigs: list[bytes] = field(default_factory=list)  # per article: what its features were
+    generation: int = 0  # how many updates changed vectors
+    versions: Any = None  # numpy int64 [articles]: the generation that last changed each vector
+    ranked: Any = None  # numpy uint64 [articles]: each row's ranking inputs when last ranked (similarity)
+    short: Any = None  # numpy bool [articles]: rows last filled up with stories nearest in time
+    rank_settings: str = ""  # what the last ranking depended on besides its rows
+    _x: Any = field(default=None, repr=False, compare=False)  # the vectors as a matrix, while they hold
 
     # --- pickling: a few large arrays rather than tens of thousands of small ones -------
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats", "_x")}
         state["feats"] = None
         for name in ("full", "rows", "cands"):
             pairs = getattr(self, name)
@@ -92,6 +98,7 @@ class SimilarityIndex:
         for name in ("full", "rows", "cands"):
             first, second = state[name]
             state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
+        state["_x"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -145,6 +152,7 @@ class SimilarityIndex:
         idx.rows = list(zip(np.split(cols, bounds), np.split(weight, bounds), strict=True))
         idx.cands = idx._search(list(range(n)))
         idx.sigs = [_signature(f) for f in feats]
+        idx.versions = np.zeros(n, dtype=np.int64)
         return idx
 
     def _raw_row(self, f: Any, config: RelatedConfig) -> tuple[Any, Any]:
@@ -187,13 +195,18 @@ class SimilarityIndex:
         (a vector's entries are kept strongest first)."""
         from scipy import sparse
 
+        if strongest is None and self._x is not None:
+            return self._x
         np = _np()
         n = len(self.rows)
         rows = self.rows if strongest is None else [(c[:strongest], w[:strongest]) for c, w in self.rows]
         indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in rows]))).astype(np.int64)
         cols = np.concatenate([c for c, _ in rows]) if n else np.zeros(0, np.int64)
         data = np.concatenate([w for _, w in rows]) if n else np.zeros(0)
-        return sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids))))
+        x = sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids))))
+        if strongest is None:
+            self._x = x
+        return x
 
     def _search(self, which: list[int], x: Any = None, xt: Any = None) -> list[tuple[Any, Any]]:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
@@ -251,8 +264,11 @@ class SimilarityIndex:
             affected.update(np.unique(owners[np.isin(cols, np.fromiter(moved, dtype=np.int64))]).tolist())
         if len(affected) > len(keys) // 4:
             return False
+        self.generation += 1
+        self._x = None
         for i in sorted(affected):
             self.rows[i] = self._vector(i, config)
+            self.versions[i] = self.generation
         self._refresh(sorted(affected))
         self.explained = {k: v for k, v in self.explained.items()
                           if k[0] not in affected and k[1] not in affected}

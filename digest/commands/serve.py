@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import errno
+import gc
 import signal
 import sys
 import threading
@@ -96,6 +97,7 @@ class Session:
             self.hub.broadcast("ok", {})
         if self.builder.cache is not None:
             self.builder.cache.save()  # after the tabs were told: saving is not on the path to the reload
+        gc.collect()  # the build paused the cycle collector; collect now, off the path to the reload
         return True
 
     def _report(self, problems: list[Problem]) -> None:

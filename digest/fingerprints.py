@@ -1,0 +1,106 @@
+"""Fingerprints of every output, reused from the previous build where nothing they read changed.
+
+A page's fingerprint (``Renderer.fingerprint``) hashes everything its HTML is made
+from; a job whose fingerprint matches the previous build is not rendered again.
+Hashing every page of a large site still costs a second, so the previous build's
+fingerprints are kept with what they were made from (``Memo``), and a page keeps
+its old fingerprint when
+
+* the settings and templates are the same (``context``),
+* the page itself is the same (the same list of articles, title, links ...),
+* none of the articles it shows changed (their ``article_sig``), and
+* for an article page, its related block, thread and link targets are the same.
+
+Anything else is hashed again. The incremental-build test checks that this gives
+byte-identical output to a clean build.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from digest.feeds import FeedSpec
+from digest.graph import Page
+from digest.render import CARD_TEMPLATE, Renderer
+
+ALWAYS = frozenset({"tags", "search", "404"})  # pages that read the whole site: always hashed
+
+
+@dataclass
+class Memo:
+    context: str = ""
+    sigs: dict[str, str] = field(default_factory=dict)  # article key -> article_sig
+    pages: dict[Page, tuple[str, Any]] = field(default_factory=dict)  # page -> (fingerprint, extra)
+    feeds: dict[FeedSpec, str] = field(default_factory=dict)
+
+
+def _context(r: Renderer) -> str:
+    templates = sorted({p.template for p in r.model.pages} | {CARD_TEMPLATE})
+    return repr((r.config_fp, [r.template_fingerprint(t) for t in templates], r.search_bundle))
+
+
+def _changed(r: Renderer, memo: Memo | None, context: str) -> tuple[dict[str, str], set[str] | None]:
+    """Every article's signature, and the keys whose signature differs from the memo's (None: all)."""
+    sigs = {k: r.article_sig(k) for k in r.model.articles}
+    if memo is None or memo.context != context:
+        return sigs, None
+    old = memo.sigs
+    changed = {k for k, s in sigs.items() if old.get(k) != s}
+    changed.update(k for k in old if k not in sigs)
+    return sigs, changed
+
+
+def _extra(r: Renderer, page: Page) -> Any:
+    m = r.model
+    if page.kind == "article":
+        return (m.related.get(page.key, ()), m.threads.get(page.key, ()), m.link_targets.get(page.key, ()))
+    if page.kind == "tag":
+        return m.tags[page.key].name
+    if page.kind == "home" and page.number == 1:
+        edition = r.latest_edition()
+        return (edition.path, edition.items) if edition is not None else None
+    return None
+
+
+def _deps(r: Renderer, page: Page) -> list[str]:
+    m = r.model
+    keys = list(page.items)
+    if page.kind == "article":
+        keys.append(page.key)
+        keys += [item.key for item in m.related.get(page.key, ()) if item.key]
+        keys += m.threads.get(page.key, ())
+        keys += [t for t in m.link_targets.get(page.key, ()) if t]
+    elif page.kind == "home" and page.number == 1 and (edition := r.latest_edition()) is not None:
+        keys += edition.items
+    return keys
+
+
+def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple[list[str], list[str], Memo]:
+    """(page fingerprints, feed fingerprints, the memo for the next build)."""
+    from digest.output import feed_fingerprint
+
+    context = _context(r)
+    sigs, changed = _changed(r, memo, context)
+    new = Memo(context, sigs)
+    pages: list[str] = []
+    for page in r.model.pages:
+        extra = _extra(r, page)
+        old = memo.pages.get(page) if memo is not None and changed is not None else None
+        if (old is not None and page.kind not in ALWAYS and old[1] == extra
+                and changed is not None and changed.isdisjoint(_deps(r, page))):
+            fp = old[0]
+        else:
+            fp = r.fingerprint(page)
+        pages.append(fp)
+        new.pages[page] = (fp, extra)
+    links = r.model.link_targets
+    feeds: list[str] = []
+    for spec in specs:
+        fp = memo.feeds.get(spec) if memo is not None and changed is not None else None
+        if fp is None or not changed.isdisjoint(spec.items) or any(  # type: ignore[union-attr]
+                t in changed for k in spec.items for t in links.get(k, ()) if t):  # type: ignore[operator]
+            fp = feed_fingerprint(r, spec)
+        feeds.append(fp)
+        new.feeds[spec] = fp
+    return pages, feeds, new
