@@ -45,6 +45,7 @@ class BuildOptions:
     write: bool = True  # False: build in memory only (digest check)
     save_cache: bool = True  # False: the caller saves it (the preview server, after the reload)
     search: str = "always"  # always | first: index only when there is no index yet (the preview server)
+    verify: bool = True  # False: trust that the output folder holds what the last build wrote (the preview)
 
 
 @dataclass
@@ -159,7 +160,7 @@ class Builder:
             from digest.output import write_site
 
             write_site(renderer, static, cache, problems, result, self.progress,
-                       search_refresh=self.options.search == "always")
+                       search_refresh=self.options.search == "always", verify=self.options.verify)
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings

@@ -33,6 +33,7 @@ class Memo:
     sigs: dict[str, str] = field(default_factory=dict)  # article key -> article_sig
     pages: dict[Page, tuple[str, Any]] = field(default_factory=dict)  # page -> (fingerprint, extra)
     feeds: dict[FeedSpec, str] = field(default_factory=dict)
+    sitemap: tuple[list[Any], bytes] | None = None  # (its entries, its bytes)
 
 
 def _context(r: Renderer) -> str:
@@ -82,7 +83,7 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
 
     context = _context(r)
     sigs, changed = _changed(r, memo, context)
-    new = Memo(context, sigs)
+    new = Memo(context, sigs, sitemap=memo.sitemap if memo is not None and memo.context == context else None)
     pages: list[str] = []
     for page in r.model.pages:
         extra = _extra(r, page)

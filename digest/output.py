@@ -98,13 +98,13 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 
 def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Problems, result: Any,
-               progress: Progress | None, search_refresh: bool = True) -> None:
+               progress: Progress | None, search_refresh: bool = True, verify: bool = True) -> None:
     """Render what changed, add feeds, sitemap and the ``static`` files (output path -> source),
     and commit it all to the output folder."""
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
-    writer = Writer(out_dir, previous.manifest if previous else None)
+    writer = Writer(out_dir, previous.manifest if previous else None, verify=verify)
     try:
         specs = feeds.feed_specs(r)
         all_jobs, memo = _jobs(r, specs, previous.memo if previous else None)
@@ -128,7 +128,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
 
             search.index(r, writer, writer.staging.parent / f".{out_dir.name}.search-{os.getpid()}",
                          refresh=search_refresh)
-        _write_extras(r, static, writer, specs)
+        _write_extras(r, static, writer, specs, memo)
         written, removed = writer.commit()
     except BaseException:
         writer.abort()
@@ -166,12 +166,15 @@ def _dedupe_template_errors(problems: Problems) -> None:
     problems.items = kept
 
 
-def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: list[feeds.FeedSpec]) -> None:
+def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: list[feeds.FeedSpec],
+                  memo: Any) -> None:
     config = r.config
     m = r.model
     entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
     entries += [(m.paths[k], feeds.article_modified(r, k)) for k in m.order]
-    writer.write("sitemap.xml", feeds.sitemap(r, entries))
+    if memo.sitemap is None or memo.sitemap[0] != entries:
+        memo.sitemap = (entries, feeds.sitemap(r, entries))  # the memo's context holds the base URL
+    writer.write("sitemap.xml", memo.sitemap[1])
     writer.write("robots.txt", feeds.robots(r))
     writer.write("feeds.opml", feeds.opml(r, specs))
     writer.write(".nojekyll", b"")

@@ -8,10 +8,12 @@ links work under GitHub Pages project sites and in every feed reader.
 from __future__ import annotations
 
 import posixpath
+import re
 from datetime import datetime
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https"})
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def is_safe_url(url: str) -> bool:
@@ -19,7 +21,7 @@ def is_safe_url(url: str) -> bool:
     url = url.strip()
     if not url:
         return False
-    cleaned = "".join(ch for ch in url if ch >= " " and ch not in "\x7f")
+    cleaned = _CONTROL.sub("", url)
     scheme = urlsplit(cleaned).scheme.lower()
     if scheme:
         return scheme in SAFE_SCHEMES

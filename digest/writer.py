@@ -45,8 +45,9 @@ def safe_relpath(rel: str) -> str:
 
 
 class Writer:
-    def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None):
+    def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None, *, verify: bool = True):
         self.out_dir = out_dir
+        self.verify = verify  # False: trust the manifest (the preview, whose folder only it writes)
         self._out = str(out_dir)
         self.old = manifest if manifest is not None and out_dir.is_dir() else None
         self.incremental = self.old is not None
@@ -72,6 +73,8 @@ class Writer:
         return True
 
     def _intact(self, rel: str, old: Entry) -> bool:
+        if not self.verify:
+            return True
         try:
             st = os.stat(os.path.join(self._out, rel))
         except OSError:

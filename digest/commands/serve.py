@@ -64,7 +64,7 @@ class Session:
         self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
                                  config.cache_dir, config.theme)
         options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
-                               output=self.out, save_cache=False, search="first")
+                               output=self.out, save_cache=False, search="first", verify=False)
         if self.builder is None:
             self.builder = Builder(self.root, options)
         else:
@@ -95,10 +95,14 @@ class Session:
             self.hub.broadcast("reload", {"files": result.changed[:50]})
         else:
             self.hub.broadcast("ok", {})
-        if self.builder.cache is not None:
-            self.builder.cache.save()  # after the tabs were told: saving is not on the path to the reload
-        gc.collect()  # the build paused the cycle collector; collect now, off the path to the reload
         return True
+
+    def idle(self) -> None:
+        """Work that waits until the editor pauses, off the path from a save to the reload: keeping
+        the cache for the next start, and the cycle collection the builds paused."""
+        if self.builder is not None and self.builder.cache is not None:
+            self.builder.cache.save()
+        gc.collect()
 
     def _report(self, problems: list[Problem]) -> None:
         lines = [p.format() for p in problems]
@@ -145,7 +149,7 @@ def run(args: argparse.Namespace) -> int:
     stop = threading.Event()
     try:
         while not stop.is_set():
-            batch = changes.batch(stop)
+            batch = changes.batch(stop, idle=session.idle)
             assert session.layout is not None
             found = kinds(batch, session.layout)
             if not found:
@@ -158,6 +162,8 @@ def run(args: argparse.Namespace) -> int:
         print("\nstopping", flush=True)
     finally:
         stop.set()
+        if session.builder is not None and session.builder.cache is not None:
+            session.builder.cache.save()
         server.stopping.set()
         session.hub.close()
         observer.stop()  # type: ignore[attr-defined]

@@ -11,7 +11,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -82,10 +82,16 @@ class ChangeQueue:
     def put(self, path: Path) -> None:
         self._q.put(path)
 
-    def batch(self, stop: threading.Event) -> set[Path]:
-        """Wait for a change, then gather what follows until things are quiet."""
+    def batch(self, stop: threading.Event, idle: Callable[[], None] | None = None,
+              idle_after: float = 1.5) -> set[Path]:
+        """Wait for a change, then gather what follows until things are quiet. ``idle`` is called
+        once if nothing changes for ``idle_after`` seconds: time for work that can wait."""
         found: set[Path] = set()
+        idle_at = time.monotonic() + idle_after
         while not stop.is_set():
+            if idle is not None and time.monotonic() >= idle_at:
+                idle()
+                idle = None
             try:
                 found.add(self._q.get(timeout=0.25))
                 break
