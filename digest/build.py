@@ -115,12 +115,13 @@ class Builder:
             mark = now_t
 
         lap("config")
-        inputs = input_fingerprint(config, theme, self.options)
+        stats: dict[str, tuple[int, int]] = {}
+        inputs = input_fingerprint(config, theme, self.options, stats)
         if self.options.write and (fast := _unchanged(config, cache, inputs, now, problems)) is not None:
             fast.timings = timings
             fast.seconds = time.perf_counter() - started
             return fast
-        loaded = load_articles(config, cache, problems)
+        loaded = load_articles(config, cache, problems, stats)
         articles, bodies = loaded.articles, loaded.bodies
         lap("load")
         published = {k for k, a in articles.items()
@@ -181,20 +182,25 @@ class Builder:
         return result
 
 
-def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions) -> str:
+def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,
+                      stats: dict[str, tuple[int, int]] | None = None) -> str:
     """Hash of everything a build reads: settings, options, and the stamp of every file of the
-    content, the static folder and the theme. Equal fingerprints: the same site."""
+    content, the static folder and the theme. Equal fingerprints: the same site. The stamps
+    (path -> mtime, size) go to ``stats``, so that loading need not ask for them again."""
     h = hashlib.blake2b(digest_size=16)
     h.update(repr((__version__, config, options.drafts, options.future)).encode())
     for folder in (config.content_path, config.root / config.static_dir, *theme.dirs):
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()
             for name in sorted(filenames):
+                path = os.path.join(dirpath, name)
                 try:
-                    st = os.stat(os.path.join(dirpath, name))
+                    st = os.stat(path)
                 except OSError:
                     continue
-                h.update(f"{dirpath}/{name}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+                if stats is not None:
+                    stats[path] = (st.st_mtime_ns, st.st_size)
+                h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     return h.hexdigest()
 
 

@@ -97,6 +97,7 @@ class Cache:
         self.state_dirty = False
         self.articles_dirty = False
         self.memo: dict[str, Any] = {}  # entry key -> unpickled entry, for a long-lived Builder
+        self.scratch: dict[str, Any] = {}  # other results a long-lived Builder reuses (never saved)
         self._seen: dict[str, tuple[int, int, int] | None] = {}  # file -> what it was when read or written
 
     def _signature(self, name: str) -> tuple[int, int, int] | None:

@@ -89,8 +89,10 @@ def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) ->
     return [parse_file(key, shown, raw, settings) for key, shown, raw in chunk]
 
 
-def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loaded:
-    """Every article of the site, reusing cached results; problems collected, not raised."""
+def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
+                  stats: dict[str, tuple[int, int]] | None = None) -> Loaded:
+    """Every article of the site, reusing cached results; problems collected, not raised.
+    ``stats`` has the files' (mtime, size) where they were just looked up."""
     from digest.parallel import map_chunks
 
     state = cache.state
@@ -112,9 +114,10 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
             problems.error(shown, 1, f"is a link to {Path(path).resolve()}, outside the site: refusing to read it")
             continue
         try:
-            st = os.stat(path)
+            known = stats.get(path) if stats is not None else None
+            mtime_ns, size = known if known is not None else _stat(path)
             stamp = state.files.get(path)
-            if stamp is not None and stamp.mtime_ns == st.st_mtime_ns and stamp.size == st.st_size:
+            if stamp is not None and stamp.mtime_ns == mtime_ns and stamp.size == size:
                 entry_key = _entry_key(stamp.digest, key, shown, fp)
                 if entry_key in store.entries:
                     stamps[path] = stamp
@@ -127,7 +130,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
             problems.error(shown, 1, f"cannot read: {exc.strerror}")
             continue
         digest = content_hash(raw)
-        stamps[path] = FileStamp(st.st_mtime_ns, st.st_size, digest)
+        stamps[path] = FileStamp(mtime_ns, size, digest)
         entry_key = _entry_key(digest, key, shown, fp)
         keys.append(entry_key)
         if entry_key in store.entries:
@@ -146,6 +149,11 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems) -> Loade
         state.files = stamps
         cache.state_dirty = True
     return loaded
+
+
+def _stat(path: str) -> tuple[int, int]:
+    st = os.stat(path)
+    return st.st_mtime_ns, st.st_size
 
 
 def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
+from typing import Any
 
 from digest.cache import Cache
 from digest.checks import duplicate_problems
@@ -93,9 +94,21 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         store.index = state[0] if state else None
         cache.articles_dirty = True
 
+    # A long-lived build (digest serve) reuses the merged blocks whose parts are the very same objects.
+    previous = cache.scratch.get("merged")
+    if previous is None or previous[0] != (keys, rc.count):
+        previous = ((keys, rc.count), {})
+    known: dict[str, tuple[Any, Any, tuple[RelatedItem, ...]]] = previous[1]
+    merged: dict[str, tuple[Any, Any, tuple[RelatedItem, ...]]] = {}
     related: dict[str, tuple[RelatedItem, ...]] = {}
     for k in order:
-        related[k] = merge(resolved.related_refs.get(k, ()), computed.get(k, []), rc.count, k, articles)
+        refs, items = resolved.related_refs.get(k, ()), computed.get(k, [])
+        old = known.get(k)
+        block = old[2] if old is not None and old[0] is items and old[1] == refs else \
+            merge(refs, items, rc.count, k, articles)
+        related[k] = block
+        merged[k] = (items, refs, block)
+    cache.scratch["merged"] = ((keys, rc.count), merged)
 
     edges: dict[str, set[str]] = defaultdict(set)
     if rc.threads:

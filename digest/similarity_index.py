@@ -235,7 +235,9 @@ class SimilarityIndex:
         np = _np()
         if keys != self.keys or settings != self.settings or limit != self.limit:
             return False
-        sigs = [_signature(f) for f in feats]
+        # The very same Features object (a long-lived build reuses them): the same signature.
+        old_feats = self.feats if self.feats is not None and len(self.feats) == len(feats) else [None] * len(feats)
+        sigs = [s if f is o else _signature(f) for f, o, s in zip(feats, old_feats, self.sigs, strict=True)]
         changed = [i for i, (a, b) in enumerate(zip(self.sigs, sigs, strict=True)) if a != b]
         self.feats = list(feats)
         self.sigs = sigs

@@ -10,6 +10,7 @@ from __future__ import annotations
 import posixpath
 import re
 from datetime import datetime
+from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https"})
@@ -28,6 +29,7 @@ def is_safe_url(url: str) -> bool:
     return ":" not in cleaned.split("/", 1)[0] or cleaned.startswith(("/", "#", "?"))
 
 
+@lru_cache(maxsize=1 << 16)
 def article_path(pattern: str, *, date: datetime, slug: str, lang: str, section: str) -> str:
     path = pattern.format(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}",
                           slug=slug, lang=lang, section=section)
