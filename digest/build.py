@@ -46,6 +46,7 @@ class BuildOptions:
     save_cache: bool = True  # False: the caller saves it (the preview server, after the reload)
     search: str = "always"  # always | first: index only when there is no index yet (the preview server)
     verify: bool = True  # False: trust that the output folder holds what the last build wrote (the preview)
+    keep: bool = False  # a long-lived Builder (the preview): keep in memory what makes the next build faster
 
 
 @dataclass
@@ -161,7 +162,8 @@ class Builder:
             from digest.output import write_site
 
             write_site(renderer, static, cache, problems, result, self.progress,
-                       search_refresh=self.options.search == "always", verify=self.options.verify)
+                       search_refresh=self.options.search == "always", verify=self.options.verify,
+                       keep=self.options.keep)
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings

@@ -47,7 +47,6 @@ class OutputState:
     pages: int = 0
     feeds: int = 0
     warnings: list[Any] = field(default_factory=list)  # the problems it reported (warnings only)
-    memo: Any = None  # its outputs' fingerprints and what they were made from (fingerprints.Memo)
 
 
 @dataclass

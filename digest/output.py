@@ -34,10 +34,15 @@ class Job:
     outputs: tuple[str, ...]
 
 
-def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any) -> tuple[list[Job], Any]:
-    from digest.fingerprints import fingerprints
+def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool) -> tuple[list[Job], Any]:
+    from digest.fingerprints import Memo, fingerprints
 
-    page_fps, feed_fps, memo = fingerprints(r, specs, memo)
+    if keep:
+        page_fps, feed_fps, memo = fingerprints(r, specs, memo)
+    else:
+        page_fps = [r.fingerprint(p) for p in r.model.pages]
+        feed_fps = [feed_fingerprint(r, spec) for spec in specs]
+        memo = Memo()
     pages = zip(r.model.pages, page_fps, strict=True)
     jobs = [Job("page", i, fp, (output_file(p.path),)) for i, (p, fp) in enumerate(pages)]
     for i, (spec, fp) in enumerate(zip(specs, feed_fps, strict=True)):
@@ -98,7 +103,8 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 
 def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Problems, result: Any,
-               progress: Progress | None, search_refresh: bool = True, verify: bool = True) -> None:
+               progress: Progress | None, search_refresh: bool = True, verify: bool = True,
+               keep: bool = False) -> None:
     """Render what changed, add feeds, sitemap and the ``static`` files (output path -> source),
     and commit it all to the output folder."""
     config = r.config
@@ -107,7 +113,10 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     writer = Writer(out_dir, previous.manifest if previous else None, verify=verify)
     try:
         specs = feeds.feed_specs(r)
-        all_jobs, memo = _jobs(r, specs, previous.memo if previous else None)
+        # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
+        # than the fingerprints cost to compute.
+        memo_key = f"fingerprints:{out_dir}"
+        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep)
         todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
         _STATE.update(renderer=r, writer=writer, specs=specs)
         # Warm what every worker needs before forking, so each does not build it again.
@@ -136,7 +145,9 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     finally:
         _STATE.clear()
     cache.state.outputs[str(out_dir)] = OutputState(manifest=writer.new, pages=len(r.model.pages),
-                                                    feeds=len(specs) * 3, memo=memo)
+                                                    feeds=len(specs) * 3)
+    if keep:
+        cache.scratch[memo_key] = memo
     cache.state_dirty = True
     result.pages = len(r.model.pages)
     result.feeds = len(specs) * 3

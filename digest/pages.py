@@ -16,7 +16,7 @@ from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory
 from digest.errors import Problems
 from digest.graph import Page, Resolved, Tag, list_pages
-from digest.related import THREAD_SIMILARITY, RelatedItem, merge, threads
+from digest.related import THREAD_SIMILARITY, RelatedItem, RelatedTable, merge, threads
 from digest.similarity import Features
 from digest.urls import output_file
 
@@ -90,6 +90,7 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
                                       body_links, rc, exclude=explicit, duplicates=duplicates,
                                       index=store.index, state=state,
                                       previous=store.related[1][0] if store.related is not None else None)
+        computed = RelatedTable(computed)
         store.related = (inputs, (computed, duplicates))
         store.index = state[0] if state else None
         cache.articles_dirty = True

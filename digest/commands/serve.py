@@ -64,7 +64,8 @@ class Session:
         self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
                                  config.cache_dir, config.theme)
         options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
-                               output=self.out, save_cache=False, search="first", verify=False)
+                               output=self.out, save_cache=False, search="first", verify=False,
+                               keep=True)
         if self.builder is None:
             self.builder = Builder(self.root, options)
         else:
