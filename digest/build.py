@@ -150,6 +150,11 @@ class Builder:
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
         renderer = Renderer(model, theme, now=now)
+        if self.options.keep:
+            kept = cache.scratch.get("views")
+            if kept is None or kept[0] != renderer.config_fp:
+                kept = cache.scratch["views"] = (renderer.config_fp, {})
+            renderer.view_memo = kept[1]
         if config.search.enabled:
             from digest import search
 

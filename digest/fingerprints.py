@@ -31,7 +31,7 @@ ALWAYS = frozenset({"tags", "search", "404"})  # pages that read the whole site:
 class Memo:
     context: str = ""
     sigs: dict[str, str] = field(default_factory=dict)  # article key -> article_sig
-    pages: dict[Page, tuple[str, Any]] = field(default_factory=dict)  # page -> (fingerprint, extra)
+    pages: dict[str, tuple[Page, str, Any]] = field(default_factory=dict)  # path -> (page, fingerprint, extra)
     feeds: dict[FeedSpec, str] = field(default_factory=dict)
     sitemap: tuple[list[Any], bytes] | None = None  # (its entries, its bytes)
 
@@ -64,8 +64,10 @@ def _extra(r: Renderer, page: Page) -> Any:
     return None
 
 
-def _deps(r: Renderer, page: Page) -> list[str]:
+def _deps(r: Renderer, page: Page) -> Any:
     m = r.model
+    if page.kind not in ("article", "home"):
+        return page.items
     keys = list(page.items)
     if page.kind == "article":
         keys.append(page.key)
@@ -85,16 +87,17 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
     sigs, changed = _changed(r, memo, context)
     new = Memo(context, sigs, sitemap=memo.sitemap if memo is not None and memo.context == context else None)
     pages: list[str] = []
+    known = memo.pages if memo is not None and changed is not None else {}
     for page in r.model.pages:
         extra = _extra(r, page)
-        old = memo.pages.get(page) if memo is not None and changed is not None else None
-        if (old is not None and page.kind not in ALWAYS and old[1] == extra
+        old = known.get(page.path)
+        if (old is not None and page.kind not in ALWAYS and old[2] == extra and old[0] == page
                 and changed is not None and changed.isdisjoint(_deps(r, page))):
-            fp = old[0]
+            fp = old[1]
         else:
             fp = r.fingerprint(page)
         pages.append(fp)
-        new.pages[page] = (fp, extra)
+        new.pages[page.path] = (page, fp, extra)
     links = r.model.link_targets
     feeds: list[str] = []
     for spec in specs:

@@ -49,6 +49,8 @@ class Renderer:
         self.now = now
         self.site = SiteView.make(self.config, self.urls, search=self.config.search.enabled)
         self._views: dict[str, ArticleView] = {}
+        # Views kept from earlier builds, by article: (article_sig, view); valid for one config_fp.
+        self.view_memo: dict[str, tuple[str, ArticleView]] | None = None
         self.config_fp = config_fingerprint(self.config)
         self._latest_edition: Page | None = None
         self.search_bundle = False  # set when the build makes a search index
@@ -82,7 +84,18 @@ class Renderer:
     def article(self, key: str) -> ArticleView:
         view = self._views.get(key)
         if view is None:
-            view = self._views[key] = self._make_article(key)
+            memo = self.view_memo
+            if memo is None:
+                view = self._make_article(key)
+            else:  # a long-lived build: the view of an article whose signature is unchanged still holds
+                sig = self.article_sig(key)
+                old = memo.get(key)
+                if old is not None and old[0] == sig:
+                    view = old[1]
+                else:
+                    view = self._make_article(key)
+                    memo[key] = (sig, view)
+            self._views[key] = view
         return view
 
     def _make_article(self, key: str) -> ArticleView:
