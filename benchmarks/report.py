@@ -109,14 +109,24 @@ def write_report() -> None:
         lines.append("")
     lines += ["## Where the time goes", "",
               "`digest build --timings` prints the seconds and peak memory of each stage. On a cold build most",
-              "of the time is Python per article, spread over both cores: Markdown, front matter and the",
-              "related-story features (`load`), then Jinja2 pages and feeds (`write`); the related-story search",
-              "(`related`) runs once, between them. A one-article edit re-renders only the pages and feeds whose",
-              "inputs changed and updates the related-story search incrementally, but still pays to load the",
-              "cache, re-rank every article's related list and fingerprint every page; `digest serve` keeps all",
-              "of that in memory and saves the cache after the reload. Next steps that would move these numbers:",
-              "making the ranking and the page fingerprints incremental too (only rows and pages whose inputs",
-              "changed), and for 50,000 articles capping the posting lists the search walks (champion lists).", ""]
+              "of the time is Python per article, spread over both cores: front matter, Markdown and the",
+              "related-story features (`load`, about 1.3 ms an article), then Jinja2 pages and feeds (`write`,",
+              "about 1 ms a page with its file); the related-story search (`related`) runs once, between them.",
+              "Python's cycle collector is paused during a build (it would rescan the whole site model again and",
+              "again for few cycles), and the command exits without tearing the model down object by object.", "",
+              "A one-article edit re-ranks only the related lists whose inputs changed (a 64-bit signature per",
+              "article of its candidates, links, dates and vectors) and re-renders only the pages and feeds whose",
+              "fingerprints changed. `digest serve` keeps more in memory: page fingerprints with what they were",
+              "made from, merged related blocks and article views, all reused while their inputs are the same;",
+              "it trusts its own output folder, and it saves the cache and collects garbage when the editor",
+              "pauses, not between the save and the reload. The preview's latency at 10,000 articles sits at",
+              "about 1 s and moves by a tenth either way between runs on this machine.", "",
+              "What `digest build` still pays on an edit at 10,000 articles is the cache: loading it (every",
+              "article's parsed front matter is unpickled, about 0.9 s) and writing it back (0.5 s), then",
+              "fingerprinting every page (0.5 s). Next steps that would move the numbers not met: a cache that",
+              "loads articles lazily and appends instead of rewriting; for cold builds, rendering the pages that",
+              "show no related stories while the related search runs; for 50,000 articles, capping the posting",
+              "lists the search walks (champion lists), which gives up exact incremental updates.", ""]
     DOC.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {DOC}")
 
