@@ -43,7 +43,7 @@ class BuildOptions:
     jobs: int = 0  # 0: every core
     now: datetime | None = None
     write: bool = True  # False: build in memory only (digest check)
-    save_cache: bool = True  # False: the caller saves it (the preview server, after the reload)
+    save_cache: bool = True  # False: the caller saves it (the preview server, when the editor pauses)
     search: str = "always"  # always | first: index only when there is no index yet (the preview server)
     verify: bool = True  # False: trust that the output folder holds what the last build wrote (the preview)
     keep: bool = False  # a long-lived Builder (the preview): keep in memory what makes the next build faster
