@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """digest serve: save-to-reload latency for an article edit.
 
-    python benchmarks/serve_latency.py [--articles 1000 10000] [--edits 5]
+    python benchmarks/serve_latency.py [--articles 1000 10000] [--edits 5] [--rounds 3]
 
 For the example site and for corpora from ../shared/bench/make_corpus.py: starts
 `digest serve`, waits for its first build, connects to the reload channel, then
 edits one article several times (a sentence changes in its body) and measures the
-time from the file being written to the reload event being sent. Prints the median
-and worst latency per site.
+time from the file being written to the reload event being sent. The whole run is
+repeated --rounds times per site (a fresh server each time): prints the median of the
+rounds' medians, each round's median and the worst latency per site.
 """
 
 from __future__ import annotations
@@ -73,14 +74,19 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--articles", type=int, nargs="*", default=[1000, 10000])
     ap.add_argument("--edits", type=int, default=5)
+    ap.add_argument("--rounds", type=int, default=3, help="server starts per site; the median of their medians is kept")
     ap.add_argument("--work", type=Path, default=Path("/tmp/digest-serve-bench"))
     ap.add_argument("--save", action="store_true", help="write benchmarks/results/serve.json")
     args = ap.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    rows = [measure(*example_site(args.work), args.edits)]
-    print(json.dumps(rows[-1]), flush=True)
-    for n in args.articles:
-        rows.append(measure(*corpus(n, args.work), args.edits))
+    sites = [example_site(args.work)] + [corpus(n, args.work) for n in args.articles]
+    rows = []
+    for site, article in sites:
+        rounds = [measure(site, article, args.edits) for _ in range(args.rounds)]
+        medians = sorted(r["median_ms"] for r in rounds)
+        rows.append({"site": site.name, "edits": args.edits, "rounds": args.rounds,
+                     "median_ms": round(statistics.median(medians)), "round_medians_ms": medians,
+                     "worst_ms": max(r["worst_ms"] for r in rounds)})
         print(json.dumps(rows[-1]), flush=True)
     if args.save:
         from report import save_result
