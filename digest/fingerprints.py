@@ -2,9 +2,9 @@
 
 A page's fingerprint (``Renderer.fingerprint``) hashes everything its HTML is made
 from; a job whose fingerprint matches the previous build is not rendered again.
-Hashing every page of a large site still costs a second, so the previous build's
-fingerprints are kept with what they were made from (``Memo``), and a page keeps
-its old fingerprint when
+Hashing every page of a large site still costs half a second, so a long-lived build
+(digest serve; BuildOptions.keep) keeps the previous build's fingerprints in memory
+with what they were made from (``Memo``), and a page keeps its old fingerprint when
 
 * the settings and templates are the same (``context``),
 * the page itself is the same (the same list of articles, title, links ...),
