@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """digest serve: save-to-reload latency for an article edit.
 
-    python benchmarks/serve_latency.py [--articles 1000 10000] [--edits 5] [--rounds 3]
+    python benchmarks/serve_latency.py [--articles 1000 10000] [--edits 7] [--rounds 3]
 
 For the example site and for corpora from ../shared/bench/make_corpus.py: starts
 `digest serve`, waits for its first build, connects to the reload channel, then
@@ -73,7 +73,7 @@ def measure(site: Path, article: Path, edits: int) -> dict[str, object]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--articles", type=int, nargs="*", default=[1000, 10000])
-    ap.add_argument("--edits", type=int, default=5)
+    ap.add_argument("--edits", type=int, default=7)
     ap.add_argument("--rounds", type=int, default=3, help="server starts per site; the median of their medians is kept")
     ap.add_argument("--work", type=Path, default=Path("/tmp/digest-serve-bench"))
     ap.add_argument("--save", action="store_true", help="write benchmarks/results/serve.json")

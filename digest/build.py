@@ -1,7 +1,8 @@
 """The build: a flat sequence of stages, from site.yml and content/ to the output folder.
 
-    config -> load articles -> render Markdown -> resolve references -> (stop on errors)
-    -> tags, related, threads, pages -> render and write -> commit
+    config -> (nothing changed since the last build: done) -> load articles -> render Markdown
+    -> resolve references -> (stop on errors) -> tags, related, threads, pages
+    -> render and write -> commit
 
 Nothing is written until every stage has succeeded; a failed build leaves the
 previous output exactly as it was. A ``Builder`` keeps its cache in memory, so the
@@ -39,13 +40,13 @@ class BuildOptions:
     future: bool = False
     base_url: str | None = None
     output: Path | None = None
-    use_cache: bool = True
+    use_cache: bool = True  # False: ignore what the cache holds (--clean); what this build makes is saved
     jobs: int = 0  # 0: every core
     now: datetime | None = None
     write: bool = True  # False: build in memory only (digest check)
     save_cache: bool = True  # False: the caller saves it (the preview server, when the editor pauses)
     search: str = "always"  # always | first: index only when there is no index yet (the preview server)
-    verify: bool = True  # False: trust that the output folder holds what the last build wrote (the preview)
+    verify: bool = True  # False: trust that the output folder holds what this process's last build wrote there
     keep: bool = False  # a long-lived Builder (the preview): keep in memory what makes the next build faster
 
 
@@ -72,9 +73,9 @@ class Builder:
         self.cache: Cache | None = None
 
     def _cache(self, config: SiteConfig) -> Cache:
-        folder = config.cache_path if self.options.use_cache else None
+        folder = config.cache_path
         if self.cache is None or self.cache.folder != folder:
-            self.cache = Cache(folder)
+            self.cache = Cache(folder, fresh=not self.options.use_cache)
         self.cache.refresh()
         return self.cache
 
@@ -139,13 +140,14 @@ class Builder:
         lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         static = static_sources(config, theme)
-        problems.extend(link_problems(live, {k: bodies[k] for k in published}, resolved.link_targets,
+        live_bodies = {k: bodies[k] for k in published}
+        problems.extend(link_problems(live, live_bodies, resolved.link_targets,
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))
         problems.raise_if_errors()
         lap("pages")
         model = graph.SiteModel(
             config=config, articles=live, order=order, paths=resolved.paths,
-            bodies={k: bodies[k] for k in published}, html=loaded.html, link_targets=resolved.link_targets, tags=tags,
+            bodies=live_bodies, html=loaded.html, link_targets=resolved.link_targets, tags=tags,
             related=related, threads=threads, pages=tuple(pages),
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
@@ -158,8 +160,9 @@ class Builder:
         if config.search.enabled:
             from digest import search
 
-            renderer.search_bundle = search.available() and bool(order)  # nothing to search: no index
-            if not search.available():
+            installed = search.available()
+            renderer.search_bundle = installed and bool(order)  # nothing to search: no index
+            if not installed:
                 problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
                                                  "(pip install 'pagefind[bin]'): no search index")
         result = BuildResult(config=config, model=model, timings=timings)
@@ -172,8 +175,9 @@ class Builder:
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings
-            pending = [a.stamp for k, a in articles.items()
-                       if k not in published and a.date > now and (self.options.drafts or not a.draft)]
+            # The next moment this output changes by itself: a scheduled article comes out (or, with
+            # --future, loses its "scheduled" mark).
+            pending = [a.stamp for a in articles.values() if a.date > now and (self.options.drafts or not a.draft)]
             out.due = min(pending, default=None)
             lap("write")
             if self.options.save_cache:
@@ -191,11 +195,15 @@ class Builder:
 
 def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,
                       stats: dict[str, tuple[int, int]] | None = None) -> str:
-    """Hash of everything a build reads: settings, options, and the stamp of every file of the
-    content, the static folder and the theme. Equal fingerprints: the same site. The stamps
-    (path -> mtime, size) go to ``stats``, so that loading need not ask for them again."""
+    """Hash of everything a build reads: settings, options, whether the search indexer is installed,
+    and the stamp of every file of the content, the static folder and the theme. Equal fingerprints:
+    the same site. The stamps (path -> mtime, size) go to ``stats``, so that loading need not ask
+    for them again."""
+    from digest import search
+
+    indexer = config.search.enabled and search.available()
     h = hashlib.blake2b(digest_size=16)
-    h.update(repr((__version__, config, options.drafts, options.future)).encode())
+    h.update(repr((__version__, config, options.drafts, options.future, indexer)).encode())
     for folder in (config.content_path, config.root / config.static_dir, *theme.dirs):
         for dirpath, dirnames, filenames in os.walk(folder):
             dirnames.sort()

@@ -7,7 +7,8 @@ pickle files, so that a build which finds nothing changed reads only the small o
   what the last build wrote (its manifest) and the fingerprint of all its inputs;
 * ``articles.pickle``: per file version, the parsed article (a pickled blob, loaded
   when needed) and its rendered HTML (bytes, decoded only by pages that show it);
-  and the related-story results with the hash of their inputs.
+  the related-story results with the hash of their inputs; and the related-story
+  search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt.
 
 Entries are keyed by the hash of what they were made from, so a stale entry is never
 used. A damaged or foreign cache is ignored, never an error.
@@ -15,16 +16,18 @@ used. A damaged or foreign cache is ignored, never an error.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import pickle
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from digest import __version__
 from digest.errors import FastPickle
 
+T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
 FORMAT = f"digest-cache-{__version__}-9"
@@ -73,6 +76,7 @@ def _read(path: Path) -> Any:
 
 
 def _write(folder: Path, name: str, data: Any) -> None:
+    tmp: str | None = None
     try:
         folder.mkdir(parents=True, exist_ok=True)
         gitignore = folder / ".gitignore"
@@ -82,22 +86,31 @@ def _write(folder: Path, name: str, data: Any) -> None:
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / name)
-    except OSError:
-        pass  # a cache that cannot be written only makes the next build slower
+    except (OSError, pickle.PicklingError, RecursionError, MemoryError):
+        # A cache that cannot be written only makes the next build slower.
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
 
 
 class Cache:
-    """Both files, each read on first use and written only when changed. ``folder=None``: memory only."""
+    """Both files, each read on first use and written only when changed. ``folder=None``: memory only;
+    ``fresh``: what the folder holds is ignored (``digest build --clean``), and replaced on save."""
 
-    def __init__(self, folder: Path | None):
+    def __init__(self, folder: Path | None, *, fresh: bool = False):
         self.folder = folder
         self._state: State | None = None
         self._articles: Articles | None = None
         self.state_dirty = False
         self.articles_dirty = False
-        self.memo: dict[str, Any] = {}  # entry key -> unpickled entry, for a long-lived Builder
+        self.memo: dict[str, Any] = {}  # entry key -> unpickled entry (a long-lived Builder reuses them)
         self.scratch: dict[str, Any] = {}  # other results a long-lived Builder reuses (never saved)
         self._seen: dict[str, tuple[int, int, int] | None] = {}  # file -> what it was when read or written
+        self.own: set[str] = set()  # output folders whose manifest in ``state`` this process wrote
+        if fresh:
+            self._state, self._articles = State(), Articles()
+            self.state_dirty = self.articles_dirty = True
+            self._seen = {name: self._signature(name) for name in (STATE_FILE, ARTICLES_FILE)}
 
     def _signature(self, name: str) -> tuple[int, int, int] | None:
         try:
@@ -112,33 +125,42 @@ class Cache:
             return
         if self._state is not None and self._signature(STATE_FILE) != self._seen.get(STATE_FILE):
             self._state = None
+            self.own.clear()
         if self._articles is not None and self._signature(ARTICLES_FILE) != self._seen.get(ARTICLES_FILE):
             self._articles = None
+
+    def _load(self, name: str, kind: type[T]) -> T:
+        """One file's contents (a fresh, empty one when it is missing, damaged or foreign)."""
+        self._seen[name] = self._signature(name)
+        found = _read(self.folder / name) if self.folder else None
+        return found if isinstance(found, kind) else kind()
+
+    def _store(self, folder: Path, name: str, data: object) -> None:
+        """Write one file, unless another process (a `digest build` beside a `digest serve`) replaced
+        it since this one read it: its newer file wins, and this process reads it on its next build."""
+        if self._signature(name) != self._seen.get(name):
+            return
+        _write(folder, name, data)
+        self._seen[name] = self._signature(name)
 
     @property
     def state(self) -> State:
         if self._state is None:
-            self._seen[STATE_FILE] = self._signature(STATE_FILE)
-            found = _read(self.folder / STATE_FILE) if self.folder else None
-            self._state = found if isinstance(found, State) else State()
+            self._state = self._load(STATE_FILE, State)
         return self._state
 
     @property
     def articles(self) -> Articles:
         if self._articles is None:
-            self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
-            found = _read(self.folder / ARTICLES_FILE) if self.folder else None
-            self._articles = found if isinstance(found, Articles) else Articles()
+            self._articles = self._load(ARTICLES_FILE, Articles)
         return self._articles
 
     def save(self) -> None:
         if self.folder is None:
             return
         if self.articles_dirty and self._articles is not None:
-            _write(self.folder, ARTICLES_FILE, self._articles)
-            self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
+            self._store(self.folder, ARTICLES_FILE, self._articles)
             self.articles_dirty = False
         if self.state_dirty and self._state is not None:
-            _write(self.folder, STATE_FILE, self._state)
-            self._seen[STATE_FILE] = self._signature(STATE_FILE)
+            self._store(self.folder, STATE_FILE, self._state)
             self.state_dirty = False

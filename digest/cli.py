@@ -71,6 +71,8 @@ def entry() -> None:
         sys.stderr.flush()
     except (BrokenPipeError, ValueError):
         code = code or 1
+    if sys.gettrace() is not None or sys.getprofile() is not None:
+        sys.exit(code)  # under coverage or a profiler: let them write their results at exit
     os._exit(code)
 
 

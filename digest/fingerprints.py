@@ -9,7 +9,8 @@ with what they were made from (``Memo``), and a page keeps its old fingerprint w
 * the settings and templates are the same (``context``),
 * the page itself is the same (the same list of articles, title, links ...),
 * none of the articles it shows changed (their ``article_sig``), and
-* for an article page, its related block, thread and link targets are the same.
+* for an article page, its related block, thread and link targets are the same; for
+  a tag page, the tag's name; for the first home page, the latest edition.
 
 Anything else is hashed again. The incremental-build test checks that this gives
 byte-identical output to a clean build.

@@ -45,7 +45,7 @@ class FileSettings:
 @dataclass(frozen=True, slots=True)
 class Parsed(FastPickle):
     result: ParseResult
-    body: RenderedBody | None = None  # without its HTML and text, which travel separately
+    body: RenderedBody | None = None  # without its text (not needed) and HTML (which travels separately)
     features: Features | None = None
 
 
@@ -102,6 +102,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
     loaded = Loaded()
     stamps: dict[str, FileStamp] = {}
     todo: list[tuple[str, str, bytes]] = []
+    todo_keys: list[str] = []  # the cache entry key of each
     keys: list[str] = []
     content = str(config.content_path)
     site_root = config.root.resolve()
@@ -137,8 +138,9 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
             _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
         else:
             todo.append((key, shown, raw))
-    for (key, shown, raw), entry in zip(todo, map_chunks(_parse_chunk, todo, settings=settings), strict=True):
-        entry_key = _entry_key(content_hash(raw), key, shown, fp)
+            todo_keys.append(entry_key)
+    parsed = map_chunks(_parse_chunk, todo, settings=settings)
+    for (key, _, _), entry_key, entry in zip(todo, todo_keys, parsed, strict=True):
         store.entries[entry_key] = entry
         _take(entry, key, loaded, problems, cache.memo, entry_key)
     if todo or len(store.entries) != len(keys):
@@ -161,12 +163,10 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
 
 
 def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems,
-          memo: dict[str, Any] | None = None, entry_key: str = "") -> None:
-    parsed: Parsed | None = memo.get(entry_key) if memo is not None else None
+          memo: dict[str, Any], entry_key: str) -> None:
+    parsed: Parsed | None = memo.get(entry_key)
     if parsed is None:
-        parsed = pickle.loads(entry[0])
-        if memo is not None:
-            memo[entry_key] = parsed
+        parsed = memo[entry_key] = pickle.loads(entry[0])
     problems.extend(parsed.result.problems)
     if parsed.result.article is not None and parsed.body is not None and parsed.features is not None:
         loaded.articles[key] = parsed.result.article

@@ -110,7 +110,8 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
-    writer = Writer(out_dir, previous.manifest if previous else None, verify=verify)
+    # Trust the manifest without looking at the files only if this process wrote both.
+    writer = Writer(out_dir, previous.manifest if previous else None, verify=verify or str(out_dir) not in cache.own)
     try:
         specs = feeds.feed_specs(r)
         # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
@@ -146,6 +147,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         _STATE.clear()
     cache.state.outputs[str(out_dir)] = OutputState(manifest=writer.new, pages=len(r.model.pages),
                                                     feeds=len(specs) * 3)
+    cache.own.add(str(out_dir))
     if keep:
         cache.scratch[memo_key] = memo
     cache.state_dirty = True

@@ -35,8 +35,8 @@ class RelatedTable(dict[str, list[RelatedItem]]):
     several times faster to save and load than tens of thousands of objects one by one."""
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        rows = [(k, [(i.key, i.external, i.reason, i.shared_tags, i.terms, i.score) for i in items])
-                for k, items in self.items()]
+        fields = RelatedItem.__slots__
+        rows = [(k, [tuple(getattr(i, f) for f in fields) for i in items]) for k, items in self.items()]
         return (_restore_table, (rows,))
 
 

@@ -1,6 +1,6 @@
 """Computed related stories: TF-IDF over title, summary, tags and body, plus the link graph.
 
-* Words are whole words in every script (``digest.text.words``), case-folded,
+* Words are whole words in every script (``digest.text.WORD``), case-folded,
   stop words (English and Hindi ship with digest, sites add their own) removed.
 * Each article is a vector: field-weighted term frequencies (title and tags
   boosted) times inverse document frequency; tags count by rarity, so a tag on
@@ -9,7 +9,8 @@
 * Candidates come from an inverted index (the sparse product of the vectors),
   never from comparing every pair: sub-quadratic; it is computed with sparse
   matrices (scipy), its top kept by sparse_dot_topn without materialising it.
-* A ``.md`` link between two bodies, in either direction, adds a heavy bonus.
+* A ``.md`` link between two bodies, in either direction, multiplies their similarity
+  (``weights.links``) and puts the linked story ahead of an unlinked one as similar.
 * The same language is preferred; an optional window limits how far apart in
   time related stories may be, and whether newer stories may appear.
 * Ties break by nearness in time, then key: the order is deterministic.
@@ -177,15 +178,17 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             skip[number[k]] = {number[e] for e in chosen if e in number}
     want = np.array([max(0, total - len(s)) for s in skip], dtype=np.int64)
     limit = 3 * total + 21
-    settings = repr((config, TOP_TERMS, MAX_DF_RATIO))
+    # What the vectors depend on besides each article's features (which carry the other weights).
+    settings = repr((config.weights.tags, TOP_TERMS, MAX_DF_RATIO))
     if index is None or not index.update(keys, feats, config, limit, settings):
         index = SimilarityIndex.build(keys, feats, config, limit, settings)
     if state is not None:
         state.append(index)
     r, c, s = index.candidates()
     if duplicates is not None:  # the same story filed twice: similar words, and the same sentences
-        near = (s >= DUPLICATE_SIMILARITY) & (r < c)
-        for i, j in zip(r[near].tolist(), c[near].tolist(), strict=True):
+        near = (s >= DUPLICATE_SIMILARITY) & (r != c)
+        # Each pair once, whichever of the two has the other among its candidates.
+        for i, j in sorted({(min(a, b), max(a, b)) for a, b in zip(r[near].tolist(), c[near].tolist(), strict=True)}):
             same = resemblance(feats[i].sketch, feats[j].sketch)
             if same >= DUPLICATE_RESEMBLANCE:
                 duplicates.append((keys[i], keys[j], round(same, 4)))

@@ -62,7 +62,7 @@ def _unpack(data: Any, lengths: Any) -> list[Any]:
     return np.split(data, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
 
-@dataclass
+@dataclass(eq=False)  # compared by identity: its fields are numpy arrays
 class SimilarityIndex:
     settings: str  # what the vectors depend on besides the articles
     keys: list[str]
@@ -173,7 +173,7 @@ class SimilarityIndex:
         return np.array(cols, dtype=np.int64), raw
 
     def _vector(self, i: int, config: RelatedConfig) -> tuple[Any, Any]:
-        """Article i's pruned, normalised TF-IDF vector: the computation of similarity.vectors, row by row."""
+        """Article i's pruned, normalised TF-IDF vector: the computation of ``build``, for one row."""
         from digest.similarity import MAX_DF_RATIO, TOP_TERMS
 
         np = _np()
@@ -232,6 +232,8 @@ class SimilarityIndex:
 
     def update(self, keys: list[str], feats: list[Any], config: RelatedConfig, limit: int, settings: str) -> bool:
         """Bring the index up to date with ``feats``; False when only a clean build will do."""
+        from digest.similarity import MAX_DF_RATIO
+
         np = _np()
         if keys != self.keys or settings != self.settings or limit != self.limit:
             return False
@@ -250,15 +252,23 @@ class SimilarityIndex:
             self.full[i] = self._raw_row(feats[i], config)
         if len(self.df) < len(self.col_ids):
             self.df = np.concatenate((self.df, np.zeros(len(self.col_ids) - len(self.df), dtype=np.int64)))
-        moved: set[int] = set()
+        delta: dict[int, int] = {}
         for i in changed:
             before, after = set(old_full[i][0].tolist()), set(self.full[i][0].tolist())
             for col in before - after:
-                self.df[col] -= 1
-                moved.add(col)
+                delta[col] = delta.get(col, 0) - 1
             for col in after - before:
-                self.df[col] += 1
-                moved.add(col)
+                delta[col] = delta.get(col, 0) + 1
+        # A word's new frequency changes the vectors of the articles that have it only if the word
+        # counts (is kept) before or after: one in more than half the articles, or in one, counts for none.
+        high = max(2, int(MAX_DF_RATIO * len(keys)))
+        moved: set[int] = set()
+        for col, d in delta.items():
+            if d:
+                old_df = int(self.df[col])
+                self.df[col] = old_df + d
+                if 1 < old_df <= high or 1 < old_df + d <= high:
+                    moved.add(col)
         affected = set(changed)
         if moved:
             cols = np.concatenate([c for c, _ in self.full])

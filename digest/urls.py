@@ -29,9 +29,14 @@ def is_safe_url(url: str) -> bool:
     return ":" not in cleaned.split("/", 1)[0] or cleaned.startswith(("/", "#", "?"))
 
 
-@lru_cache(maxsize=1 << 16)
 def article_path(pattern: str, *, date: datetime, slug: str, lang: str, section: str) -> str:
-    path = pattern.format(year=f"{date.year:04d}", month=f"{date.month:02d}", day=f"{date.day:02d}",
+    # Keyed by the calendar day, not the datetime: equal instants in two time zones can fall on two days.
+    return _article_path(pattern, date.year, date.month, date.day, slug, lang, section)
+
+
+@lru_cache(maxsize=1 << 16)
+def _article_path(pattern: str, year: int, month: int, day: int, slug: str, lang: str, section: str) -> str:
+    path = pattern.format(year=f"{year:04d}", month=f"{month:02d}", day=f"{day:02d}",
                           slug=slug, lang=lang, section=section)
     return normalize_path(path)
 

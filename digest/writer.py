@@ -58,7 +58,6 @@ class Writer:
         self.new: dict[str, Entry] = {}
         self.staged: list[str] = []
         self._made: set[Path] = set()  # staging folders known to exist (per process)
-        self.written = 0
 
     # --- deciding -----------------------------------------------------------
 
@@ -151,7 +150,6 @@ class Writer:
             entry = self.new[rel]
             st = os.stat(self.out_dir / rel)
             self.new[rel] = Entry(entry.hash, entry.fingerprint, st.st_size, st.st_mtime_ns)
-        self.written = written
         return written, removed
 
     def _swap(self) -> None:

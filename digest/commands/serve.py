@@ -50,6 +50,8 @@ class Session:
     builder: Builder | None = None
     base_path: str = "/"
     layout: SiteLayout | None = None
+    built: bool = False  # a build has succeeded in this session
+    idle_due: bool = False  # a build happened since the last idle work
 
     def local_url(self, base_path: str) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
@@ -63,9 +65,11 @@ class Session:
         self.out = config.cache_path / PREVIEW_DIR
         self.layout = SiteLayout(self.root, config.content_dir, config.static_dir, config.output_dir,
                                  config.cache_dir, config.theme)
+        # The first build of a session makes a fresh search index; later ones keep it.
+        first = self.builder is None or not self.built
         options = BuildOptions(drafts=self.drafts, future=self.future, base_url=self.local_url(self.base_path),
-                               output=self.out, save_cache=False, search="first", verify=False,
-                               keep=True)
+                               output=self.out, save_cache=False, search="always" if first else "first",
+                               verify=False, keep=True)
         if self.builder is None:
             self.builder = Builder(self.root, options)
         else:
@@ -78,6 +82,7 @@ class Session:
             self.configure()
             assert self.builder is not None
             result = self.builder.build()
+            self.built = self.idle_due = True
         except DigestError as exc:
             self._report(exc.problems)
             return False
@@ -101,9 +106,15 @@ class Session:
     def idle(self) -> None:
         """Work that waits until the editor pauses, off the path from a save to the reload: keeping
         the cache for the next start, and the cycle collection the builds paused."""
-        if self.builder is not None and self.builder.cache is not None:
-            self.builder.cache.save()
+        if not self.idle_due:
+            return
+        self.idle_due = False
+        self.save_cache()
         gc.collect()
+
+    def save_cache(self) -> None:
+        if self.builder is not None and self.builder.cache is not None:
+            self.builder.cache.save()  # never raises: a cache that cannot be written is only slower
 
     def _report(self, problems: list[Problem]) -> None:
         lines = [p.format() for p in problems]
@@ -117,6 +128,7 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    gc.enable()  # a long-lived process: builds pause the collector themselves (Builder.build)
     root = Path(args.site).resolve()
     if not (root / CONFIG_NAME).is_file():
         load_config(root)  # raises the usual "no site.yml" error
@@ -163,8 +175,7 @@ def run(args: argparse.Namespace) -> int:
         print("\nstopping", flush=True)
     finally:
         stop.set()
-        if session.builder is not None and session.builder.cache is not None:
-            session.builder.cache.save()
+        session.save_cache()
         server.stopping.set()
         session.hub.close()
         observer.stop()  # type: ignore[attr-defined]

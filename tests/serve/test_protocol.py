@@ -150,6 +150,16 @@ def test_unknown_path_gets_the_404_page(served) -> None:
     assert status == 404 and b"Page not found" in body
 
 
-def test_ctrl_c_stops_cleanly(served) -> None:
-    _, server, _ = served
+def test_ctrl_c_stops_cleanly_and_keeps_the_cache(served) -> None:
+    site, server, events = served
+    path = site.root / "content/2025/01/first.md"
+    path.write_text(article("First story", date="2025-01-05", tags=["news"], body="Edited text."), encoding="utf-8")
+    events.wait_for("reload")
     assert server.stop() == 0
+    # The cache written on the way out knows the edited article: a build reads it, parses nothing again.
+    from digest.build import Builder
+    from digest.cache import Cache
+
+    cache = Cache(site.root / ".digest-cache")
+    assert str(path) in cache.state.files and cache.state.files[str(path)].size == path.stat().st_size
+    assert Builder(site.root).build().pages > 0

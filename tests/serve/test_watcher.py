@@ -1,10 +1,12 @@
 """Which changes `digest serve` rebuilds for: a table, as Zola tests it."""
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 
-from digest.serve.watcher import SiteLayout, classify, is_editor_temp
+from digest.serve.watcher import ChangeQueue, SiteLayout, classify, is_editor_temp
 
 ROOT = Path("/site")
 LAYOUT = SiteLayout(ROOT, theme="mine")
@@ -40,3 +42,25 @@ def test_classify(path: str, kind: str | None) -> None:
 
 def test_editor_temp_names():
     assert is_editor_temp(".story.md.swp") and is_editor_temp("story.md~") and not is_editor_temp("story.md")
+
+
+def test_idle_work_waits_for_a_pause_and_runs_once() -> None:
+    changes = ChangeQueue(quiet_seconds=0.01)
+    calls: list[float] = []
+
+    def idle() -> None:
+        calls.append(time.monotonic())
+        changes.put(Path("content/a.md"))  # the editor saves again after the pause
+
+    started = time.monotonic()
+    assert changes.batch(threading.Event(), idle=idle, idle_after=0.1) == {Path("content/a.md")}
+    assert len(calls) == 1 and calls[0] - started >= 0.1
+
+
+def test_no_idle_work_while_changes_keep_coming() -> None:
+    changes = ChangeQueue(quiet_seconds=0.01)
+    changes.put(Path("content/a.md"))
+    calls: list[str] = []
+    assert changes.batch(threading.Event(), idle=lambda: calls.append("idle"), idle_after=0.1) == {
+        Path("content/a.md")}
+    assert calls == []

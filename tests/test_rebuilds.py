@@ -1,0 +1,89 @@
+"""Rebuilds against what the cache remembers: --clean, outputs that change with time alone, output
+folders written by another process, and the exit status of the `digest` command itself."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from digest.build import Builder, BuildOptions
+from digest.urls import article_path
+from tests.conftest import FIXTURES, Site
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def basic(tmp_path: Path) -> Site:
+    root = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "sites" / "basic", root)
+    return Site(root)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+def test_clean_build_leaves_a_cache_the_next_build_can_trust(basic: Site, cli) -> None:
+    assert cli("build", "--site", str(basic.root)).code == 0
+    extra = basic.write("content/2025/03/extra.md", "---\ntitle: Extra\ndate: 2025-03-01\n---\n\nOnly briefly.\n")
+    assert cli("build", "--site", str(basic.root), "--clean").code == 0
+    page = basic.out("2025/03/extra/index.html")
+    assert page.exists()
+    extra.unlink()
+    r = cli("build", "--site", str(basic.root))
+    assert r.code == 0, r.err
+    assert not page.exists()  # the --clean build's manifest was saved: its pages are known and removed
+
+
+def test_unchanged_site_still_drops_the_scheduled_mark_when_the_day_comes(basic: Site, tmp_path: Path) -> None:
+    before, after = datetime(2098, 12, 31, tzinfo=UTC), datetime(2099, 1, 2, tzinfo=UTC)  # far-future.md: 2099-01-01
+    Builder(basic.root, BuildOptions(future=True, now=before)).build()
+    Builder(basic.root, BuildOptions(future=True, now=after)).build()  # no file changed in between
+    clean = tmp_path / "clean"
+    Builder(basic.root, BuildOptions(future=True, now=after, use_cache=False, output=clean)).build()
+    assert tree(basic.root / "public") == tree(clean)
+
+
+def test_a_trusting_build_checks_output_that_another_process_recorded(basic: Site) -> None:
+    preview = Builder(basic.root, BuildOptions(verify=False, keep=True))
+    preview.build()
+    # Another process saves the cache: the preview's copy of it is stale.
+    Builder(basic.root, BuildOptions(use_cache=False)).build()
+    page = basic.out("2025/01/budget-announced/index.html")
+    page.unlink()
+    preview.build()
+    assert page.exists()  # the manifest came from disk, not from this builder: the files were checked
+
+
+def test_article_paths_follow_the_calendar_day_of_the_time_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    instant = datetime(2024, 3, 1, 3, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+    pattern = "/{year}/{month}/{day}/{slug}/"
+    assert article_path(pattern, date=instant, slug="x", lang="en", section="") == "/2024/03/01/x/"
+    assert article_path(pattern, date=instant.astimezone(UTC), slug="x", lang="en", section="") == "/2024/02/29/x/"
+
+
+def run_digest(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "digest", *args], cwd=REPO, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_command_exit_status_and_messages(tmp_path: Path) -> None:
+    missing = run_digest("build", "--site", str(tmp_path / "nowhere"))
+    assert missing.returncode == 1
+    assert "site.yml:1: error: no site.yml here" in missing.stderr
+    assert "Traceback" not in missing.stderr
+    usage = run_digest("build", "--no-such-option")
+    assert usage.returncode == 2
+    site = tmp_path / "site"
+    shutil.copytree(FIXTURES / "sites" / "basic", site)
+    ok = run_digest("build", "--site", str(site))
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.startswith("built ")  # printed before the fast exit, not lost with it
