@@ -12,19 +12,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 
 from digest.config import SiteConfig
 from digest.content.model import Article
 from digest.graph import Page
-
-
-def _group(order: tuple[str, ...], articles: Mapping[str, Article],
-           key_fn: object) -> dict[str, list[str]]:
-    groups: dict[str, list[str]] = defaultdict(list)
-    for key in order:
-        groups[key_fn(articles[key].date)].append(key)  # type: ignore[operator]
-    return groups
 
 
 def edition_path(config: SiteConfig, when: datetime) -> str:
@@ -35,21 +27,34 @@ def edition_path(config: SiteConfig, when: datetime) -> str:
 
 
 def edition_pages(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...]) -> list[Page]:
+    # One pass over the articles; the paths of a calendar day are worked out once (a site has
+    # many articles a day).
+    days: dict[date, tuple[str, str, str]] = {}
+    editions: dict[str, list[str]] = defaultdict(list)
+    years: dict[str, list[str]] = defaultdict(list)
+    months: dict[str, list[str]] = defaultdict(list)
+    for key in order:
+        d = articles[key].date
+        day = d.date()
+        paths = days.get(day)
+        if paths is None:
+            paths = days[day] = (edition_path(config, d), f"/{d.year:04d}/", f"/{d.year:04d}/{d.month:02d}/")
+        editions[paths[0]].append(key)
+        years[paths[1]].append(key)
+        months[paths[2]].append(key)
     pages: list[Page] = []
-    editions = _group(order, articles, lambda d: edition_path(config, d))
-    paths = sorted(editions, key=lambda p: articles[editions[p][-1]].date)  # oldest edition first
-    for i, path in enumerate(paths):
+    ordered = sorted(editions, key=lambda p: articles[editions[p][-1]].date)  # oldest edition first
+    for i, path in enumerate(ordered):
         keys = editions[path]
         links = []
         if i > 0:
-            links.append(("prev", paths[i - 1]))
-        if i + 1 < len(paths):
-            links.append(("next", paths[i + 1]))
+            links.append(("prev", ordered[i - 1]))
+        if i + 1 < len(ordered):
+            links.append(("next", ordered[i + 1]))
         when = articles[keys[-1]].date
         pages.append(Page("edition", path, "edition.html", items=tuple(keys), when=when, links=tuple(links),
                           title=path.strip("/")))
-    for kind, fmt in (("year", "/{d.year:04d}/"), ("month", "/{d.year:04d}/{d.month:02d}/")):
-        groups = _group(order, articles, lambda d, fmt=fmt: fmt.format(d=d))
+    for kind, groups in (("year", years), ("month", months)):
         for path in sorted(groups):
             keys = groups[path]
             pages.append(Page(kind, path, "archive.html", items=tuple(keys), when=articles[keys[-1]].date,

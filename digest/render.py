@@ -60,6 +60,7 @@ class Renderer:
         self.env.globals["json_ld"] = self.json_ld
         self._cards: dict[tuple[str, str], Markup] = {}
         self._sigs: dict[str, str] = {}
+        self._tag_names: dict[str, str] | None = None  # tag key -> name
         self._tag_links: dict[str, Link] = {}
         self._site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
                             Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
@@ -297,7 +298,10 @@ class Renderer:
         if sig is None:
             m = self.model
             a = m.articles[key]
-            tags = "\x1f".join(m.tags[t].name for t in self.tag_keys(key))
+            names = self._tag_names
+            if names is None:
+                names = self._tag_names = {k: t.name for k, t in m.tags.items()}
+            tags = "\x1f".join([names[t] for t in a.tag_keys if t in names])
             sig = self._sigs[key] = (f"{a.digest}\x1e{m.paths[key]}\x1e{tags}\x1e"
                                      f"{int(key in m.unpublished)}{int(a.date > self.now)}")
         return sig
