@@ -5,8 +5,11 @@
 
 For the example site and for corpora from ../shared/bench/make_corpus.py: starts
 `digest serve`, waits for its first build, connects to the reload channel, then
-edits one article several times (a sentence changes in its body) and measures the
-time from the file being written to the reload event being sent. The whole run is
+edits one article several times and measures the time from the file being written
+to the reload event being sent. Each edit adds a different sentence of words taken from
+other articles of the site, as an editor's would: the words' document frequencies
+change, so the related-story search has work to do (an edit that only changes a
+number would leave it none). The whole run is
 repeated --rounds times per site (a fresh server each time): prints the median of the
 rounds' medians, each round's median and the worst latency per site.
 """
@@ -25,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from digest.text import WORD  # noqa: E402
 from tests.serve.helpers import Events, Server  # noqa: E402
 
 MAKE_CORPUS = ROOT.parent / "shared" / "bench" / "make_corpus.py"
@@ -49,14 +53,26 @@ def corpus(n: int, work: Path) -> tuple[Path, Path]:
     return site, sorted((site / "content").rglob("*.md"))[n // 2]
 
 
+def vocabulary(site: Path, article: Path) -> list[str]:
+    """Words of other articles of the site (deterministic), for edits that change an article's words."""
+    words: set[str] = set()
+    for other in sorted((site / "content").rglob("*.md"))[:60]:
+        if other != article:
+            body = other.read_text(encoding="utf-8").split("---", 2)[-1]
+            words.update(w for w in WORD.findall(body) if len(w) > 3 and not w.isdigit())
+    return sorted(words)
+
+
 def measure(site: Path, article: Path, edits: int) -> dict[str, object]:
     server = Server(site)
     try:
         events = Events(server.port)
         original = article.read_text(encoding="utf-8")
+        words = vocabulary(site, article)
         times = []
         for i in range(edits):
-            text = original.rstrip("\n") + f"\n\nEdit number {i} at {time.time()}.\n"
+            sentence = " ".join(words[(i * 37 + k * 101) % len(words)] for k in range(6))
+            text = original.rstrip("\n") + f"\n\nEdit {i}: {sentence}.\n"
             started = time.perf_counter()
             article.write_text(text, encoding="utf-8")
             events.wait_for("reload", 120)

@@ -33,12 +33,8 @@ from typing import Any
 from digest.config import RelatedConfig
 from digest.errors import FastPickle
 from digest.related import RelatedItem
-from digest.similarity_index import ROUND, SimilarityIndex
+from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, term_id
 from digest.text import WORD
-
-TOP_TERMS = 150  # strongest terms kept per article
-MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
-
 
 OTHER_LANGUAGE_FACTOR = 0.5
 DUPLICATE_SIMILARITY = 0.8  # candidates for "the same story filed twice" ...
@@ -63,13 +59,6 @@ def term_counts(text: str, stop: frozenset[str]) -> Counter[str]:
     for w in [w for w in counts if len(w) < 2 or w in stop or w.isdigit()]:
         del counts[w]
     return counts
-
-
-def term_id(term: str) -> int:
-    """A stable id for a term, the same in every process and on every run (CRC-32 and length:
-    collisions are rare enough not to move a ranking)."""
-    data = term.encode("utf-8")
-    return zlib.crc32(data) | (len(data) << 32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,22 +120,6 @@ def resemblance(a: bytes, b: bytes) -> float:
     sa, sb = set(array("I", a)), set(array("I", b))
     union = sorted(sa | sb)[:SKETCH_SIZE]
     return sum(1 for h in union if h in sa and h in sb) / len(union)
-
-
-def _factorize(ids: Any) -> tuple[Any, Any]:
-    """(distinct ids in order, index of each id among them): np.unique's answer, in half its time."""
-    import numpy as np
-
-    if len(ids) == 0:
-        return ids, np.zeros(0, dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    ordered = ids[order]
-    new = np.empty(len(ordered), dtype=bool)
-    new[0] = True
-    new[1:] = ordered[1:] != ordered[:-1]
-    inverse = np.empty(len(ordered), dtype=np.int64)
-    inverse[order] = np.cumsum(new) - 1
-    return ordered[new], inverse
 
 
 def compute(keys: list[str], feats: list[Features], dates: list[datetime],
@@ -307,7 +280,7 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     starts = np.searchsorted(r, np.arange(n))
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
-    terms = index.shared_terms(list(zip(r.tolist(), c.tolist(), strict=True)))
+    terms = index.shared_terms(r, c)
     for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
                                            terms, strict=True):
         tags_i, tags_j = feats[i].tags, feats[j].tags

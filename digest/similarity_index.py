@@ -18,11 +18,15 @@ each candidate list (score, then article).
 
 from __future__ import annotations
 
+import bisect
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
 from digest.config import RelatedConfig
 
+TOP_TERMS = 150  # strongest terms kept per article
+MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
@@ -62,6 +66,60 @@ def _unpack(data: Any, lengths: Any) -> list[Any]:
     return np.split(data, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
 
+def term_id(term: str) -> int:
+    """A stable id for a term, the same in every process and on every run (CRC-32 and length:
+    collisions are rare enough not to move a ranking)."""
+    data = term.encode("utf-8")
+    return zlib.crc32(data) | (len(data) << 32)
+
+
+def _factorize(ids: Any) -> tuple[Any, Any]:
+    """(distinct ids in order, index of each id among them): np.unique's answer, in half its time."""
+    import numpy as np
+
+    if len(ids) == 0:
+        return ids, np.zeros(0, dtype=np.int64)
+    order = np.argsort(ids, kind="stable")
+    ordered = ids[order]
+    new = np.empty(len(ordered), dtype=bool)
+    new[0] = True
+    new[1:] = ordered[1:] != ordered[:-1]
+    inverse = np.empty(len(ordered), dtype=np.int64)
+    inverse[order] = np.cumsum(new) - 1
+    return ordered[new], inverse
+
+
+# Document frequencies count in steps of about 10% (every count up to 10 is a step of its own). A
+# word's weight then moves only when its frequency crosses a step, so an edit that adds or removes
+# a word changes the vectors of about ten articles, not of every article with that word; the
+# weights differ from exact ones by under 0.1 in an idf of 2 to 9.
+DF_STEP = 1.1
+_DF_EDGES = sorted({int(DF_STEP ** k) for k in range(240)})  # up to about 8 * 10**9
+
+
+def df_step(df: int) -> int:
+    """Which step a document frequency is in."""
+    return bisect.bisect_right(_DF_EDGES, df)
+
+
+def counts(df: int, n: int) -> bool:
+    """Whether a word in ``df`` of ``n`` articles counts at all: not one in a single article (it
+    relates nothing), nor one in more than MAX_DF_RATIO of them (it says nothing)."""
+    return 1 < df <= max(2, int(MAX_DF_RATIO * n))
+
+
+def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
+    """(which entries count, their weights) for raw field-weighted counts and the words' document
+    frequencies among ``n`` articles. One function for the clean index and for single rows, so
+    both give the very same numbers."""
+    np = _np()
+    edges = np.array(_DF_EDGES, dtype=np.int64)
+    stepped = edges[np.searchsorted(edges, df, side="right") - 1].astype(np.float64)
+    idf = np.log((n + 1) / (stepped + 1)) + 1.0
+    weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf
+    return (df > 1) & (df <= max(2, int(MAX_DF_RATIO * n))) & (weight > 0), weight
+
+
 @dataclass(eq=False)  # compared by identity: its fields are numpy arrays
 class SimilarityIndex:
     settings: str  # what the vectors depend on besides the articles
@@ -74,7 +132,7 @@ class SimilarityIndex:
     full: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, raw weights), unpruned
     rows: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, weights), the vector
     cands: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (articles, scores)
-    explained: dict[tuple[int, int], tuple[str, ...]] = field(default_factory=dict)
+    explained: dict[int, tuple[str, ...]] = field(default_factory=dict)  # pair code (see _pairs) -> words
     sigs: list[bytes] = field(default_factory=list)  # per article: what its features were
     generation: int = 0  # how many updates changed vectors
     versions: Any = None  # numpy int64 [articles]: the generation that last changed each vector
@@ -82,12 +140,13 @@ class SimilarityIndex:
     short: Any = None  # numpy bool [articles]: rows last filled up with stories nearest in time
     rank_settings: str = ""  # what the last ranking depended on besides its rows
     _x: Any = field(default=None, repr=False, compare=False)  # the vectors as a matrix, while they hold
+    _tags: Any = field(default=None, repr=False, compare=False)  # numpy bool [columns]: tag columns
 
     # --- pickling: a few large arrays rather than tens of thousands of small ones -------
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats", "_x")}
+        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats", "_x", "_tags")}
         state["feats"] = None
         for name in ("full", "rows", "cands"):
             pairs = getattr(self, name)
@@ -98,7 +157,7 @@ class SimilarityIndex:
         for name in ("full", "rows", "cands"):
             first, second = state[name]
             state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
-        state["_x"] = None
+        state["_x"] = state["_tags"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -108,8 +167,6 @@ class SimilarityIndex:
               ) -> SimilarityIndex:
         """A clean index, computed for all articles at once (numpy), with the same arithmetic as the
         row-by-row updates."""
-        from digest.similarity import MAX_DF_RATIO, TOP_TERMS, _factorize, term_id
-
         np = _np()
         n = len(feats)
         idx = cls(settings, list(keys), list(feats), limit)
@@ -134,11 +191,7 @@ class SimilarityIndex:
         idx.df = df
         bounds = np.cumsum(per_row)[:-1]
         idx.full = list(zip(np.split(cols, bounds), np.split(raw, bounds), strict=True))
-        dff = df[cols].astype(np.float64)
-        idf = np.log((n + 1) / (dff + 1)) + 1.0
-        keep = (dff > 1) & (dff <= max(2, int(MAX_DF_RATIO * n)))
-        weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf
-        mask = keep & (weight > 0)
+        mask, weight = tf_idf(raw, df[cols], n)
         rows, cols, weight = rows[mask], cols[mask], weight[mask]
         by_weight = np.argsort(-weight, kind="stable")  # then by article, stably: exact, ties in input order
         order = by_weight[np.argsort(rows[by_weight], kind="stable")]
@@ -157,8 +210,6 @@ class SimilarityIndex:
 
     def _raw_row(self, f: Any, config: RelatedConfig) -> tuple[Any, Any]:
         """An article's words and tags as (columns, raw weights), new words getting new columns."""
-        from digest.similarity import term_id
-
         np = _np()
         ids = np.frombuffer(f.ids, dtype=np.int64).tolist() + [term_id("\x00#" + t) for t in f.tags]
         raw = np.concatenate((np.frombuffer(f.weights, dtype=np.float64),
@@ -174,16 +225,10 @@ class SimilarityIndex:
 
     def _vector(self, i: int, config: RelatedConfig) -> tuple[Any, Any]:
         """Article i's pruned, normalised TF-IDF vector: the computation of ``build``, for one row."""
-        from digest.similarity import MAX_DF_RATIO, TOP_TERMS
-
         np = _np()
         n = len(self.keys)
         cols, raw = self.full[i]
-        df = self.df[cols].astype(np.float64)
-        idf = np.log((n + 1) / (df + 1)) + 1.0
-        keep = (df > 1) & (df <= max(2, int(MAX_DF_RATIO * n)))
-        weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf
-        mask = keep & (weight > 0)
+        mask, weight = tf_idf(raw, self.df[cols], n)
         cols, weight = cols[mask], weight[mask]
         order = np.argsort(-weight, kind="stable")[:TOP_TERMS]
         cols, weight = cols[order], weight[order]
@@ -195,18 +240,22 @@ class SimilarityIndex:
         (a vector's entries are kept strongest first)."""
         from scipy import sparse
 
-        if strongest is None and self._x is not None:
-            return self._x
         np = _np()
-        n = len(self.rows)
-        rows = self.rows if strongest is None else [(c[:strongest], w[:strongest]) for c, w in self.rows]
-        indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in rows]))).astype(np.int64)
-        cols = np.concatenate([c for c, _ in rows]) if n else np.zeros(0, np.int64)
-        data = np.concatenate([w for _, w in rows]) if n else np.zeros(0)
-        x = sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids))))
+        if self._x is None:
+            n = len(self.rows)
+            indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in self.rows]))).astype(np.int64)
+            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
+            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
+            # Our own copies of its arrays too: scipy may reorder a matrix's entries in place.
+            self._x = (sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids)))),
+                       (indptr, cols.copy(), data.copy()))
+        x, (indptr, cols, data) = self._x
         if strongest is None:
-            self._x = x
-        return x
+            return x
+        lengths = np.minimum(np.diff(indptr), strongest)
+        keep = (np.arange(len(cols)) - np.repeat(indptr[:-1], np.diff(indptr))) < strongest
+        short = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
+        return sparse.csr_matrix((data[keep], cols[keep], short), shape=x.shape)
 
     def _search(self, which: list[int], x: Any = None, xt: Any = None) -> list[tuple[Any, Any]]:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
@@ -232,8 +281,6 @@ class SimilarityIndex:
 
     def update(self, keys: list[str], feats: list[Any], config: RelatedConfig, limit: int, settings: str) -> bool:
         """Bring the index up to date with ``feats``; False when only a clean build will do."""
-        from digest.similarity import MAX_DF_RATIO
-
         np = _np()
         if keys != self.keys or settings != self.settings or limit != self.limit:
             return False
@@ -260,14 +307,15 @@ class SimilarityIndex:
             for col in after - before:
                 delta[col] = delta.get(col, 0) + 1
         # A word's new frequency changes the vectors of the articles that have it only if the word
-        # counts (is kept) before or after: one in more than half the articles, or in one, counts for none.
-        high = max(2, int(MAX_DF_RATIO * len(keys)))
+        # counts before or after, and either starts or stops counting or moves to another step.
+        n = len(keys)
         moved: set[int] = set()
         for col, d in delta.items():
             if d:
                 old_df = int(self.df[col])
-                self.df[col] = old_df + d
-                if 1 < old_df <= high or 1 < old_df + d <= high:
+                new_df = self.df[col] = old_df + d
+                before, after = counts(old_df, n), counts(new_df, n)
+                if (before or after) and (before != after or df_step(old_df) != df_step(new_df)):
                     moved.add(col)
         affected = set(changed)
         if moved:
@@ -278,79 +326,117 @@ class SimilarityIndex:
             return False
         self.generation += 1
         self._x = None
+        if self._tags is not None:
+            self._tag_columns(changed)
         for i in sorted(affected):
             self.rows[i] = self._vector(i, config)
             self.versions[i] = self.generation
         self._refresh(sorted(affected))
-        self.explained = {k: v for k, v in self.explained.items()
-                          if k[0] not in affected and k[1] not in affected}
+        if self.explained:
+            flag = np.zeros(len(keys), dtype=bool)
+            flag[list(affected)] = True
+            codes = np.fromiter(self.explained, dtype=np.int64, count=len(self.explained))
+            gone = flag[codes >> 32] | flag[codes & 0xFFFFFFFF]
+            for code in codes[gone].tolist():
+                del self.explained[code]
         return True
 
     def _refresh(self, affected: list[int]) -> None:
-        """New candidate lists: fresh for the affected articles, merged or fresh for the others."""
+        """New candidate lists: fresh for the affected articles, merged or fresh for the others.
+
+        Every other article's list loses its affected entries and gains their new scores (one
+        sparse product, every list merged at once). The merge is exact when the list was not
+        full, or when what it keeps is no worse than its old last entry; anything below that cut
+        was never stored, so other lists are searched again."""
         np = _np()
+        n = len(self.keys)
         x = self.matrix()
         xt = x.T.tocsr()
         for i, cand in zip(affected, self._search(affected, x, xt), strict=True):
             self.cands[i] = cand
-        touched = x @ x[affected].T  # every article against the affected ones
-        touched = touched.tocsr()
         affected_arr = np.array(affected, dtype=np.int64)
-        is_affected = np.zeros(len(self.keys), dtype=bool)
+        is_affected = np.zeros(n, dtype=bool)
         is_affected[affected_arr] = True
-        redo = []
-        for i in range(len(self.keys)):
-            if is_affected[i]:
-                continue
-            lo, hi = touched.indptr[i], touched.indptr[i + 1]
-            old_c, old_s = self.cands[i]
-            stale = is_affected[old_c]
-            if hi == lo and not stale.any():
-                continue
-            new_c = affected_arr[touched.indices[lo:hi]]
-            new_s = touched.data[lo:hi]
-            keep = (new_c != i) & (new_s > 0)
-            merged_c = np.concatenate((old_c[~stale], new_c[keep]))
-            merged_s = np.concatenate((old_s[~stale], new_s[keep]))
-            cand_c, cand_s = canonical(merged_c, merged_s, self.limit)
-            if len(old_c) >= self.limit:
-                # Below the old cut lie candidates never stored, all worse than the old last one: the
-                # merged list is complete only if it is full and its last is no worse than that.
-                old_last = (-round(float(old_s[-1]), ROUND), int(old_c[-1]))
-                if len(cand_c) < self.limit or (-float(cand_s[-1]), int(cand_c[-1])) > old_last:
-                    redo.append(i)
-                    continue
-            self.cands[i] = (cand_c, cand_s)
-        if redo:
-            for i, cand in zip(redo, self._search(redo, x, xt), strict=True):
+        touched = (x @ x[affected].T).tocoo()  # every article against the affected ones
+        tr = touched.row.astype(np.int64)
+        tc = affected_arr[touched.col.astype(np.int64)]
+        ts = touched.data.astype(np.float64)
+        lengths = np.array([len(c) for c, _ in self.cands], dtype=np.int64)
+        r, c, s = self.candidates(lengths)
+        # A full list keeps nothing scored below its old last entry: the merge either stays above
+        # that cut, or the list is searched again anyway. (Most of the product falls away here.)
+        floor = np.zeros(n)
+        full = np.flatnonzero(lengths >= self.limit)
+        floor[full] = np.round(s[np.cumsum(lengths)[full] - 1], ROUND)
+        ts = np.round(ts, ROUND)
+        keep = ~is_affected[tr] & (ts > 0) & (ts >= floor[tr])
+        tr, tc, ts = tr[keep], tc[keep], ts[keep]
+        stale = is_affected[c]
+        changed = np.zeros(n, dtype=bool)
+        changed[tr] = True
+        changed[r[stale]] = True
+        changed[affected_arr] = False
+        if not changed.any():
+            return
+        old = changed[r] & ~stale
+        mr = np.concatenate((r[old], tr))
+        mc = np.concatenate((c[old], tc))
+        ms = np.round(np.concatenate((s[old], ts)), ROUND)
+        order = np.lexsort((mc, -ms, mr))  # each list in its canonical order (score, then article)
+        mr, mc, ms = mr[order], mc[order], ms[order]
+        cut = (np.arange(len(mr)) - np.searchsorted(mr, np.arange(n))[mr]) < self.limit
+        mr, mc, ms = mr[cut], mc[cut], ms[cut]
+        counts = np.bincount(mr, minlength=n)
+        ends = np.cumsum(counts)
+        # A list that was full: complete only if still full and its last is no worse than the old last.
+        redo = changed & (lengths >= self.limit)
+        check = np.flatnonzero(redo & (counts >= self.limit))
+        if len(check):
+            old_last, new_last = np.cumsum(lengths)[check] - 1, ends[check] - 1
+            before, after = np.round(s[old_last], ROUND), ms[new_last]
+            complete = (after > before) | ((after == before) & (mc[new_last] <= c[old_last]))
+            redo[check[complete]] = False
+        starts = ends - counts
+        for i in np.flatnonzero(changed & ~redo).tolist():
+            lo, hi = starts[i], ends[i]
+            self.cands[i] = (mc[lo:hi], ms[lo:hi])
+        again = np.flatnonzero(redo).tolist()
+        if again:
+            for i, cand in zip(again, self._search(again, x, xt), strict=True):
                 self.cands[i] = cand
 
     # --- reading ------------------------------------------------------------------------
 
-    def candidates(self) -> tuple[Any, Any, Any]:
+    def candidates(self, lengths: Any = None) -> tuple[Any, Any, Any]:
+        """Every candidate list as (article, candidate, score) arrays, by article."""
         np = _np()
-        r = np.repeat(np.arange(len(self.cands), dtype=np.int64), [len(c) for c, _ in self.cands])
+        if lengths is None:
+            lengths = [len(c) for c, _ in self.cands]
+        r = np.repeat(np.arange(len(self.cands), dtype=np.int64), lengths)
         c = np.concatenate([c for c, _ in self.cands]) if self.cands else np.zeros(0, np.int64)
         s = np.concatenate([s for _, s in self.cands]) if self.cands else np.zeros(0)
         return r, c, s
 
-    def shared_terms(self, pairs: list[tuple[int, int]], top: int = 3) -> list[tuple[str, ...]]:
-        """For each pair: the words that contribute most to its similarity (cached per pair), among
-        each article's EXPLAIN_TERMS strongest words."""
-        todo = [p for p in pairs if p not in self.explained]
-        if todo:
-            np = _np()
+    def shared_terms(self, r: Any, c: Any, top: int = 3) -> list[tuple[str, ...]]:
+        """For each pair (r[k], c[k]) of articles: the words that contribute most to its similarity
+        (cached per pair), among each article's EXPLAIN_TERMS strongest words."""
+        np = _np()
+        codes = ((r.astype(np.int64) << 32) | c.astype(np.int64)).tolist()  # a pair as one int
+        found = list(map(self.explained.get, codes))
+        if None in found:
+            todo = [code for code, words in zip(codes, found, strict=True) if words is None]
             x = self.matrix(EXPLAIN_TERMS)
-            tags = self._tag_columns()
+            tags = self._tags if self._tags is not None else self._tag_columns()
             col_ids = np.array(self.col_ids, dtype=np.int64)
             for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
                 self._explain(todo[start:start + 8192], x, top, tags, col_ids)
-        return [self.explained[p] for p in pairs]
+            found = list(map(self.explained.__getitem__, codes))
+        return found  # type: ignore[return-value]
 
-    def _explain(self, todo: list[tuple[int, int]], x: Any, top: int, tags: Any, col_ids: Any) -> None:
+    def _explain(self, todo: list[int], x: Any, top: int, tags: Any, col_ids: Any) -> None:
         np = _np()
-        r = np.array([p[0] for p in todo], dtype=np.int64)
-        c = np.array([p[1] for p in todo], dtype=np.int64)
+        codes = np.array(todo, dtype=np.int64)
+        r, c = codes >> 32, codes & 0xFFFFFFFF
         prod = x[r].multiply(x[c]).tocoo()
         words_only = ~tags[prod.col]
         pr, pc, pv = prod.row[words_only].astype(np.int64), prod.col[words_only], prod.data[words_only]
@@ -362,24 +448,32 @@ class SimilarityIndex:
         for k, col in zip(pr[first].tolist(), pc[first].tolist(), strict=True):
             found.setdefault(k, []).append(col)
         known: dict[int, tuple[list[int], list[str]]] = {}
-        for k, pair in enumerate(todo):
+        for k, code in enumerate(todo):
             cols = found.get(k)
             if not cols:
-                self.explained[pair] = ()
+                self.explained[code] = ()
                 continue
-            i = pair[0]
+            i = code >> 32
             own = known.get(i)
             if own is None:
                 n_words = len(self.feats[i].ids) // 8
                 own = known[i] = (self.full[i][0][:n_words].tolist(), self.feats[i].term_list())
             where, names = own
-            self.explained[pair] = tuple(names[where.index(col)] for col in cols)
+            self.explained[code] = tuple(names[where.index(col)] for col in cols)
 
-    def _tag_columns(self) -> Any:
-        """Which columns are tags (a tag's entries come after an article's words)."""
+    def _tag_columns(self, rows: list[int] | None = None) -> Any:
+        """Which columns are tags (a tag's entries come after an article's words); kept, and brought
+        up to date with ``rows``, whose vectors changed (a column is a tag or a word for good)."""
         np = _np()
-        flags = np.zeros(len(self.col_ids), dtype=bool)
-        for f, (cols, _) in zip(self.feats, self.full, strict=True):
+        flags = self._tags
+        if flags is None or rows is None:
+            flags = np.zeros(len(self.col_ids), dtype=bool)
+            rows = range(len(self.feats))
+        elif len(flags) < len(self.col_ids):
+            flags = np.concatenate((flags, np.zeros(len(self.col_ids) - len(flags), dtype=bool)))
+        for i in rows:
+            f, cols = self.feats[i], self.full[i][0]
             if f.tags:
                 flags[cols[len(f.ids) // 8:]] = True
+        self._tags = flags
         return flags

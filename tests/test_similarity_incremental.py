@@ -71,3 +71,29 @@ def test_incremental_related_equals_clean(block: int) -> None:
         s, i = run(seed)
         steps, in_place = steps + s, in_place + i
     assert in_place >= steps // 3  # the in-place update path was taken, not only clean rebuilds
+
+
+@pytest.mark.parametrize(("having", "moved"), [(42, False), (44, True)])
+def test_a_new_use_of_a_word_moves_other_vectors_only_when_its_frequency_changes_step(having: int, moved: bool):
+    """Document frequencies count in steps (41, 45, 49 ...): a word going from 42 articles to 43 leaves
+    the other 42 vectors as they were; from 44 to 45 it changes all of them. Either way the result is
+    that of a clean computation."""
+    config = RelatedConfig()
+    keys = [f"k{i:03d}" for i in range(200)]
+
+    def feats(i: int, extra: str = "") -> S.Features:
+        words = f"common{i % 3} topic{i // 4} " + ("shared " if i < having else "") + extra
+        return S.features(f"title{i}", "", words, [], "en", config, frozenset())
+
+    before = [feats(i) for i in range(200)]
+    stamps = [float(i * 3600) for i in range(200)]
+    state: list[S.SimilarityIndex] = []
+    first = S.compute(keys, before, stamps, {}, config, state=state)
+    index = state[0]
+    after = [*before[:150], feats(150, "shared"), *before[151:]]
+    state = []
+    got = S.compute(keys, after, stamps, {}, config, index=index, state=state, previous=first)
+    assert state[0] is index  # updated in place
+    changed = {keys[i] for i in range(200) if index.versions[i] == index.generation}
+    assert changed == ({keys[i] for i in range(having)} | {keys[150]} if moved else {keys[150]})
+    assert got == S.compute(keys, after, stamps, {}, config)
