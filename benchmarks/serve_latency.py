@@ -64,7 +64,7 @@ def vocabulary(site: Path, article: Path) -> list[str]:
 
 
 def measure(site: Path, article: Path, edits: int) -> dict[str, object]:
-    server = Server(site)
+    server = Server(site, startup=900)  # a first build of a large site, after its cache was cleared
     try:
         events = Events(server.port)
         original = article.read_text(encoding="utf-8")

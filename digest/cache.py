@@ -8,7 +8,9 @@ pickle files, so that a build which finds nothing changed reads only the small o
 * ``articles.pickle``: per file version, the parsed article (a pickled blob, loaded
   when needed) and its rendered HTML (bytes, decoded only by pages that show it);
   the related-story results with the hash of their inputs; and the related-story
-  search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt.
+  search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt;
+
+and a ``templates/`` folder where Jinja2 keeps compiled templates (``theme.py``).
 
 Entries are keyed by the hash of what they were made from, so a stale entry is never
 used. A damaged or foreign cache is ignored, never an error.
@@ -75,13 +77,18 @@ def _read(path: Path) -> Any:
         return None
 
 
+def make_folder(folder: Path) -> None:
+    """The cache folder, made with a .gitignore that keeps it out of git. Raises OSError."""
+    folder.mkdir(parents=True, exist_ok=True)
+    gitignore = folder / ".gitignore"
+    if not gitignore.exists():
+        gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
+
+
 def _write(folder: Path, name: str, data: Any) -> None:
     tmp: str | None = None
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        gitignore = folder / ".gitignore"
-        if not gitignore.exists():
-            gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
+        make_folder(folder)
         fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{name}-", suffix=".tmp")
         with os.fdopen(fd, "wb") as fh:
             pickle.dump((FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)

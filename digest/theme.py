@@ -7,6 +7,7 @@ it does not override comes from the default.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import traceback
@@ -71,7 +72,7 @@ class Theme:
         key = (tuple(stamps), urls.base_url)
         env = _ENVIRONMENTS.get(key)
         if env is None:
-            env = _new_environment(self.template_dirs, urls)
+            env = _new_environment(self.template_dirs, urls, self.config.cache_path / "templates")
             _ENVIRONMENTS.clear()  # one site at a time: keep memory bounded
             _ENVIRONMENTS[key] = env
         env.globals["t"] = translator(self.config.params.get("strings"))
@@ -89,9 +90,12 @@ class Theme:
 _ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
 
 
-def _new_environment(template_dirs: list[Path], urls: UrlMaker) -> jinja2.Environment:
+def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs]),
+        # Compiled templates kept in the build cache (checked against each template's source):
+        # a build need not compile every template again.
+        bytecode_cache=_bytecode_cache(compiled),
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
@@ -106,6 +110,25 @@ def _new_environment(template_dirs: list[Path], urls: UrlMaker) -> jinja2.Enviro
     env.globals["url"] = urls.url
     env.globals["absolute_url"] = urls.absolute
     return env
+
+
+def _bytecode_cache(folder: Path) -> jinja2.BytecodeCache | None:
+    from digest.cache import make_folder
+
+    try:
+        make_folder(folder.parent)
+        folder.mkdir(exist_ok=True)
+    except OSError:
+        return None  # a cache that cannot be written only makes builds slower
+    return _QuietBytecodeCache(str(folder))
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Jinja2's cache of compiled templates, whose failures to write are not the site's problem."""
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        with contextlib.suppress(OSError):
+            super().dump_bytecode(bucket)
 
 
 def _walk(root: Path, skip_suffix: str = "") -> Iterator[tuple[str, Path]]:

@@ -22,14 +22,18 @@ def free_port() -> int:
 
 
 class Server:
-    def __init__(self, site: Path, *args: str):
+    def __init__(self, site: Path, *args: str, startup: float = 60):
         self.port = free_port()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "digest", "serve", "--site", str(site), "--port", str(self.port), *args],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "PYTHONUNBUFFERED": "1"})
         self.lines: queue.Queue[str] = queue.Queue()
         threading.Thread(target=self._pump, daemon=True).start()
-        self.wait_for_line("serving ", 60)
+        try:
+            self.wait_for_line("serving ", startup)
+        except BaseException:
+            self.stop()
+            raise
 
     def _pump(self) -> None:
         assert self.proc.stdout is not None
