@@ -38,6 +38,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.set_defaults(run=run)
 
 
+COLLECT_EVERY = 10
+
+
 @dataclass
 class Session:
     root: Path
@@ -52,6 +55,7 @@ class Session:
     layout: SiteLayout | None = None
     built: bool = False  # a build has succeeded in this session
     idle_due: bool = False  # a build happened since the last idle work
+    uncollected: int = 0  # builds since the last cycle collection
 
     def local_url(self, base_path: str) -> str:
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
@@ -101,6 +105,9 @@ class Session:
             self.hub.broadcast("reload", {"files": result.changed[:50]})
         else:
             self.hub.broadcast("ok", {})
+        self.uncollected += 1
+        if self.uncollected >= COLLECT_EVERY:  # an editor who never pauses: collect after the reload
+            self.collect()
         return True
 
     def idle(self) -> None:
@@ -110,7 +117,11 @@ class Session:
             return
         self.idle_due = False
         self.save_cache()
+        self.collect()
+
+    def collect(self) -> None:
         gc.collect()
+        self.uncollected = 0
 
     def save_cache(self) -> None:
         if self.builder is not None and self.builder.cache is not None:
@@ -128,7 +139,11 @@ def _interrupt(signum: int, frame: object) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    gc.enable()  # a long-lived process: builds pause the collector themselves (Builder.build)
+    # The cycle collector runs only when the editor pauses (Session.idle), or after every
+    # COLLECT_EVERY builds without a pause, and never between a save and the reload: a build leaves
+    # millions of young objects behind, and an automatic collection of them (the first allocation
+    # after a build would start one) would hold up the reload by a few hundred milliseconds.
+    gc.disable()
     root = Path(args.site).resolve()
     if not (root / CONFIG_NAME).is_file():
         load_config(root)  # raises the usual "no site.yml" error
