@@ -142,7 +142,8 @@ def run(args: argparse.Namespace) -> int:
     # The cycle collector runs only when the editor pauses (Session.idle), or after every
     # COLLECT_EVERY builds without a pause, and never between a save and the reload: a build leaves
     # millions of young objects behind, and an automatic collection of them (the first allocation
-    # after a build would start one) would hold up the reload by a few hundred milliseconds.
+    # after a build starts one; now and then it is a full one, over the whole site model) would hold
+    # up the reload.
     gc.disable()
     root = Path(args.site).resolve()
     if not (root / CONFIG_NAME).is_file():

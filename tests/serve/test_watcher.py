@@ -64,3 +64,27 @@ def test_no_idle_work_while_changes_keep_coming() -> None:
     assert changes.batch(threading.Event(), idle=lambda: calls.append("idle"), idle_after=0.1) == {
         Path("content/a.md")}
     assert calls == []
+
+
+def test_the_preview_collects_cycles_when_idle_or_every_tenth_build_never_before_the_reload(
+        site, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    from digest.commands import serve
+    from digest.serve.server import Hub
+
+    events: list[str] = []
+    hub = Hub()
+    monkeypatch.setattr(hub, "broadcast", lambda event, data=None: events.append(event))
+    monkeypatch.setattr(gc, "collect", lambda *a: events.append("collect") or 0)
+    site.add("a.md", "A")
+    session = serve.Session(site.root, "127.0.0.1", 8000, False, False, hub)
+    for i in range(serve.COLLECT_EVERY):
+        site.add("a.md", "A", body=f"Version {i}.")
+        assert session.rebuild()
+    assert events.count("collect") == 1 and events[-1] == "collect"  # after the tenth reload, not before
+    assert events[-2] == "reload"
+    session.idle()
+    assert events.count("collect") == 2 and session.uncollected == 0
+    session.idle()  # nothing built since: nothing to do
+    assert events.count("collect") == 2
