@@ -444,22 +444,22 @@ class SimilarityIndex:
         order = np.lexsort((col_ids[pc], -np.round(pv, ROUND), pr))
         pr, pc = pr[order], pc[order]
         first = (np.arange(len(pr)) - np.searchsorted(pr, np.arange(len(todo)))[pr]) < top
-        found: dict[int, list[int]] = {}
-        for k, col in zip(pr[first].tolist(), pc[first].tolist(), strict=True):
-            found.setdefault(k, []).append(col)
-        known: dict[int, tuple[list[int], list[str]]] = {}
+        pr, pc = pr[first], pc[first]
+        # Each pair's words named as its first article spells them (two words may share an id).
+        bounds = np.searchsorted(pr, np.arange(len(todo) + 1)).tolist()
+        cols = pc.tolist()
+        names: dict[int, dict[int, str]] = {}
         for k, code in enumerate(todo):
-            cols = found.get(k)
-            if not cols:
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
                 self.explained[code] = ()
                 continue
             i = code >> 32
-            own = known.get(i)
+            own = names.get(i)
             if own is None:
-                n_words = len(self.feats[i].ids) // 8
-                own = known[i] = (self.full[i][0][:n_words].tolist(), self.feats[i].term_list())
-            where, names = own
-            self.explained[code] = tuple(names[where.index(col)] for col in cols)
+                f = self.feats[i]
+                own = names[i] = dict(zip(self.full[i][0][:len(f.ids) // 8].tolist(), f.term_list(), strict=True))
+            self.explained[code] = tuple(map(own.__getitem__, cols[lo:hi]))
 
     def _tag_columns(self, rows: list[int] | None = None) -> Any:
         """Which columns are tags (a tag's entries come after an article's words); kept, and brought
