@@ -35,6 +35,7 @@ class Memo:
     pages: dict[str, tuple[Page, str, Any]] = field(default_factory=dict)  # path -> (page, fingerprint, extra)
     feeds: dict[FeedSpec, str] = field(default_factory=dict)
     sitemap: tuple[list[Any], bytes] | None = None  # (its entries, its bytes)
+    frame: tuple[Any, ...] | None = None  # what else the signatures were made from (see _frame)
 
 
 def _context(r: Renderer) -> str:
@@ -42,8 +43,30 @@ def _context(r: Renderer) -> str:
     return repr((r.config_fp, [r.template_fingerprint(t) for t in templates], r.search_bundle))
 
 
+def _frame(r: Renderer) -> tuple[Any, ...]:
+    """Everything an article's signature is made from besides the article itself: its path, its tags'
+    names, whether it is unpublished, and the time (which decides if it is not yet due)."""
+    m = r.model
+    return (m.articles, m.paths, r.tag_names(), m.unpublished, r.now)
+
+
+def _frame_holds(r: Renderer, frame: tuple[Any, ...] | None) -> bool:
+    if frame is None:
+        return False
+    _, paths, names, unpublished, then = frame
+    m = r.model
+    if paths != m.paths or names != r.tag_names() or unpublished != m.unpublished:
+        return False
+    # An article's "not yet due" mark changes only if its date came between the two builds.
+    return not any(then < a.date <= r.now for a in m.articles.values())
+
+
 def _changed(r: Renderer, memo: Memo | None, context: str) -> tuple[dict[str, str], set[str] | None]:
     """Every article's signature, and the keys whose signature differs from the memo's (None: all)."""
+    if memo is not None and memo.context == context and _frame_holds(r, memo.frame):
+        # The very same article object, in the same frame: the same signature.
+        before, old = memo.frame[0], memo.sigs  # type: ignore[index]
+        r.seed_sigs({k: old[k] for k, a in r.model.articles.items() if before.get(k) is a and k in old})
     sigs = {k: r.article_sig(k) for k in r.model.articles}
     if memo is None or memo.context != context:
         return sigs, None
@@ -86,7 +109,8 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
 
     context = _context(r)
     sigs, changed = _changed(r, memo, context)
-    new = Memo(context, sigs, sitemap=memo.sitemap if memo is not None and memo.context == context else None)
+    new = Memo(context, sigs, sitemap=memo.sitemap if memo is not None and memo.context == context else None,
+               frame=_frame(r))
     pages: list[str] = []
     known = memo.pages if memo is not None and changed is not None else {}
     for page in r.model.pages:

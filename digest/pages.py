@@ -128,7 +128,12 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
                 if item.reason == "similar" and item.score >= THREAD_SIMILARITY and item.key:
                     edges[k].add(item.key)
                     edges[item.key].add(k)
-    story_threads = threads(edges, {k: articles[k].stamp for k in keys})
+    dates = {k: articles[k].stamp for k in keys}
+    # The threads of the previous build still hold when the links between stories and their dates
+    # are the same (an edit rarely changes either).
+    kept = cache.scratch.get("threads")
+    story_threads = kept[2] if kept is not None and kept[0] == edges and kept[1] == dates else threads(edges, dates)
+    cache.scratch["threads"] = (edges, dates, story_threads)
     problems.extend(duplicate_problems(articles, duplicates))
     return related, story_threads
 

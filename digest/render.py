@@ -292,15 +292,23 @@ class Renderer:
             fp = known[name] = self.theme.fingerprint(self.env, name)
         return fp
 
+    def tag_names(self) -> dict[str, str]:
+        """Tag key -> the name shown."""
+        if self._tag_names is None:
+            self._tag_names = {k: t.name for k, t in self.model.tags.items()}
+        return self._tag_names
+
+    def seed_sigs(self, sigs: dict[str, str]) -> None:
+        """Signatures known to hold for this build (fingerprints.Memo checks that they do)."""
+        self._sigs.update(sigs)
+
     def article_sig(self, key: str) -> str:
         """Everything of one article that any page showing it depends on."""
         sig = self._sigs.get(key)
         if sig is None:
             m = self.model
             a = m.articles[key]
-            names = self._tag_names
-            if names is None:
-                names = self._tag_names = {k: t.name for k, t in m.tags.items()}
+            names = self.tag_names()
             tags = "\x1f".join([names[t] for t in a.tag_keys if t in names])
             sig = self._sigs[key] = (f"{a.digest}\x1e{m.paths[key]}\x1e{tags}\x1e"
                                      f"{int(key in m.unpublished)}{int(a.date > self.now)}")
