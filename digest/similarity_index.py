@@ -132,7 +132,7 @@ class SimilarityIndex:
     full: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, raw weights), unpruned
     rows: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, weights), the vector
     cands: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (articles, scores)
-    explained: dict[int, tuple[str, ...]] = field(default_factory=dict)  # pair code (see _pairs) -> words
+    explained: dict[int, tuple[str, ...]] = field(default_factory=dict)  # (article << 32) | other -> words
     sigs: list[bytes] = field(default_factory=list)  # per article: what its features were
     generation: int = 0  # how many updates changed vectors
     versions: Any = None  # numpy int64 [articles]: the generation that last changed each vector
@@ -368,8 +368,9 @@ class SimilarityIndex:
         floor = np.zeros(n)
         full = np.flatnonzero(lengths >= self.limit)
         floor[full] = np.round(s[np.cumsum(lengths)[full] - 1], ROUND)
+        keep = ~is_affected[tr] & (ts > 0)  # as _search keeps them: positive before rounding
         ts = np.round(ts, ROUND)
-        keep = ~is_affected[tr] & (ts > 0) & (ts >= floor[tr])
+        keep &= ts >= floor[tr]
         tr, tc, ts = tr[keep], tc[keep], ts[keep]
         stale = is_affected[c]
         changed = np.zeros(n, dtype=bool)

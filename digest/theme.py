@@ -69,7 +69,7 @@ class Theme:
             for rel, path in _walk(folder):
                 st = path.stat()
                 stamps.append((str(folder), rel, st.st_mtime_ns, st.st_size))
-        key = (tuple(stamps), urls.base_url)
+        key = (tuple(stamps), urls.base_url, str(self.config.cache_path))
         env = _ENVIRONMENTS.get(key)
         if env is None:
             env = _new_environment(self.template_dirs, urls, self.config.cache_path / "templates")
