@@ -104,7 +104,7 @@ class Builder:
             config = _with_output(config, self.options.output)
         _check_folders(config)
         cache = self._cache(config)
-        theme = Theme(config)
+        theme = Theme(config, keep_compiled=self.options.write)
         now = self.options.now or datetime.now(config.tz)
 
         timings: list[tuple[str, float]] = []  # (stage, seconds)

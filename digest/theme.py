@@ -38,8 +38,10 @@ def builtin_theme_dir() -> Path:
 class Theme:
     """The theme chain of a site: its own theme folder (if any) over the built-in default."""
 
-    def __init__(self, config: SiteConfig):
+    def __init__(self, config: SiteConfig, *, keep_compiled: bool = True):
         self.config = config
+        # Compiled templates go to the build cache, except for builds that write nothing (digest check).
+        self.compiled = config.cache_path / "templates" if keep_compiled else None
         self.dirs: list[Path] = []
         builtin = builtin_theme_dir()
         own = config.root / "themes" / config.theme
@@ -69,10 +71,10 @@ class Theme:
             for rel, path in _walk(folder):
                 st = path.stat()
                 stamps.append((str(folder), rel, st.st_mtime_ns, st.st_size))
-        key = (tuple(stamps), urls.base_url, str(self.config.cache_path))
+        key = (tuple(stamps), urls.base_url, self.compiled)
         env = _ENVIRONMENTS.get(key)
         if env is None:
-            env = _new_environment(self.template_dirs, urls, self.config.cache_path / "templates")
+            env = _new_environment(self.template_dirs, urls, self.compiled)
             _ENVIRONMENTS.clear()  # one site at a time: keep memory bounded
             _ENVIRONMENTS[key] = env
         env.globals["t"] = translator(self.config.params.get("strings"))
@@ -90,12 +92,12 @@ class Theme:
 _ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
 
 
-def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path) -> jinja2.Environment:
+def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(p) for p in template_dirs]),
         # Compiled templates kept in the build cache (checked against each template's source):
         # a build need not compile every template again.
-        bytecode_cache=_bytecode_cache(compiled),
+        bytecode_cache=_bytecode_cache(compiled) if compiled else None,
         autoescape=True,
         trim_blocks=True,
         lstrip_blocks=True,
