@@ -57,8 +57,10 @@ def _frame_holds(r: Renderer, frame: tuple[Any, ...] | None) -> bool:
     m = r.model
     if paths != m.paths or names != r.tag_names() or unpublished != m.unpublished:
         return False
-    # An article's "not yet due" mark changes only if its date came between the two builds.
-    return not any(then < a.date <= r.now for a in m.articles.values())
+    # An article's "not yet due" mark changes only if its date lies between the two builds' times
+    # (either way round: a clock can be set back).
+    lo, hi = min(then, r.now), max(then, r.now)
+    return not any(lo < a.date <= hi for a in m.articles.values())
 
 
 def _changed(r: Renderer, memo: Memo | None, context: str) -> tuple[dict[str, str], set[str] | None]:

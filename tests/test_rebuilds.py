@@ -87,3 +87,27 @@ def test_command_exit_status_and_messages(tmp_path: Path) -> None:
     ok = run_digest("build", "--site", str(site))
     assert ok.returncode == 0, ok.stderr
     assert ok.stdout.startswith("built ")  # printed before the fast exit, not lost with it
+
+
+@pytest.mark.parametrize("forward", [True, False])
+def test_a_long_lived_build_notices_a_scheduled_article_falling_due_or_back(basic: Site, tmp_path: Path,
+                                                                            forward: bool) -> None:
+    """The preview reuses article signatures while their frame holds; time passing a scheduled
+    article's date (or a clock set back over it) is part of that frame."""
+    from dataclasses import replace
+
+    times = [datetime(2098, 12, 1, tzinfo=UTC), datetime(2098, 12, 15, tzinfo=UTC)]
+    first, second = times if forward else times[::-1]
+    # A draft stays unpublished either way (and far-future.md, of 2099, stays to come): only the
+    # draft's date tells whether it is still to come.
+    basic.write("content/2025/02/future-draft.md", "---\ntitle: Future draft\ndate: 2098-12-10\ndraft: true\n"
+                "source: {name: Wire}\n---\n\nSoon.\n")
+    preview = Builder(basic.root, BuildOptions(drafts=True, future=True, now=first, verify=False, keep=True))
+    preview.build()
+    other = next(p for p in sorted((basic.root / "content").rglob("*.md")) if "far-future" not in p.name)
+    other.write_text(other.read_text(encoding="utf-8") + "\nOne more line.\n", encoding="utf-8")
+    preview.options = replace(preview.options, now=second)
+    preview.build()
+    clean = tmp_path / "clean"
+    Builder(basic.root, BuildOptions(drafts=True, future=True, now=second, use_cache=False, output=clean)).build()
+    assert tree(basic.root / "public") == tree(clean)
