@@ -5,11 +5,12 @@ for their document frequencies) and every article's candidate list (the top of a
 sparse product). When an editor changes one article and the set of articles stays
 the same, almost all of that still holds:
 
-* document frequencies change only for the words the edit added or removed, so only
-  the articles containing such a word get new vectors (often just the edited one);
-* a candidate list changes only in its entries for those articles; it is recomputed
-  from scratch only when an entry left it and something unseen below the cut might
-  now belong in it.
+* document frequencies change only for the words the edit added or removed, and they
+  count in steps (``DF_STEP``): only the articles containing a word whose frequency
+  crossed a step get new vectors (often just the edited one);
+* a candidate list changes only in its entries for those articles (all lists are
+  merged at once); it is searched again only when an entry left it and something
+  unseen below the cut might now belong in it.
 
 The result is exactly what a clean computation gives (the incremental-build test
 checks it): the same vectors, computed the same way, and the same canonical cut of
