@@ -33,7 +33,7 @@ from typing import Any
 from digest.config import RelatedConfig
 from digest.errors import FastPickle
 from digest.related import RelatedItem
-from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, term_id
+from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, term_ids
 from digest.text import WORD
 
 OTHER_LANGUAGE_FACTOR = 0.5
@@ -71,7 +71,7 @@ class Features(FastPickle):
 
     terms: str  # distinct terms, space-separated, sorted
     weights: bytes  # float64 array: field-weighted counts, aligned with terms
-    ids: bytes  # int64 array: term_id of each term
+    ids: bytes  # int64 array: the id of each term (similarity_index.term_ids)
     tags: tuple[str, ...]
     lang: str
     sketch: bytes = b""  # uint32 array: the smallest hashes of the body's 4-word shingles
@@ -92,7 +92,7 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
                 counts[term] += n * weight
     terms = sorted(counts)
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
-                    array("q", map(term_id, terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
+                    array("q", term_ids(terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
                     shingle_sketch(body_text))
 
 

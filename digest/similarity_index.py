@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import bisect
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -67,11 +68,10 @@ def _unpack(data: Any, lengths: Any) -> list[Any]:
     return np.split(data, np.cumsum(lengths)[:-1]) if len(lengths) else []
 
 
-def term_id(term: str) -> int:
-    """A stable id for a term, the same in every process and on every run (CRC-32 and length:
+def term_ids(terms: Iterable[str]) -> list[int]:
+    """A stable id for each term, the same in every process and on every run (CRC-32 and length:
     collisions are rare enough not to move a ranking)."""
-    data = term.encode("utf-8")
-    return zlib.crc32(data) | (len(data) << 32)
+    return [zlib.crc32(data) | (len(data) << 32) for data in map(str.encode, terms)]
 
 
 def _factorize(ids: Any) -> tuple[Any, Any]:
@@ -173,17 +173,17 @@ class SimilarityIndex:
         idx = cls(settings, list(keys), list(feats), limit)
         term_counts = [len(f.ids) // 8 for f in feats]
         tag_counts = [len(f.tags) for f in feats]
-        term_ids = np.frombuffer(b"".join(f.ids for f in feats), dtype=np.int64)
+        word_ids = np.frombuffer(b"".join(f.ids for f in feats), dtype=np.int64)
         term_tf = np.frombuffer(b"".join(f.weights for f in feats), dtype=np.float64)
-        tag_ids = np.array([term_id("\x00#" + t) for f in feats for t in f.tags], dtype=np.int64)
+        tag_ids = np.array(term_ids("\x00#" + t for f in feats for t in f.tags), dtype=np.int64)
         # Each article's words, then its tags: the order _raw_row gives a single article.
         per_row = np.array(term_counts, dtype=np.int64) + np.array(tag_counts, dtype=np.int64)
         rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        source = np.concatenate((np.zeros(len(term_ids), dtype=np.int64), np.ones(len(tag_ids), dtype=np.int64)))
+        source = np.concatenate((np.zeros(len(word_ids), dtype=np.int64), np.ones(len(tag_ids), dtype=np.int64)))
         entry_row = np.concatenate((np.repeat(np.arange(n, dtype=np.int64), term_counts),
                                     np.repeat(np.arange(n, dtype=np.int64), tag_counts)))
         order = np.argsort(entry_row * 2 + source, kind="stable")  # by article, words before tags
-        ids = np.concatenate((term_ids, tag_ids))[order]
+        ids = np.concatenate((word_ids, tag_ids))[order]
         raw = np.concatenate((term_tf, np.full(len(tag_ids), float(config.weights.tags))))[order]
         col_ids, cols = _factorize(ids)
         idx.col_ids = col_ids.tolist()
@@ -212,7 +212,7 @@ class SimilarityIndex:
     def _raw_row(self, f: Any, config: RelatedConfig) -> tuple[Any, Any]:
         """An article's words and tags as (columns, raw weights), new words getting new columns."""
         np = _np()
-        ids = np.frombuffer(f.ids, dtype=np.int64).tolist() + [term_id("\x00#" + t) for t in f.tags]
+        ids = np.frombuffer(f.ids, dtype=np.int64).tolist() + term_ids("\x00#" + t for t in f.tags)
         raw = np.concatenate((np.frombuffer(f.weights, dtype=np.float64),
                               np.full(len(f.tags), float(config.weights.tags))))
         cols = []
