@@ -155,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
         session.layout = SiteLayout(root)  # site.yml is broken: watch the defaults until it is fixed
     changes = ChangeQueue()
     assert session.layout is not None
-    observer = start_observer(session.layout, changes)  # before the first build: no change is missed
+    watch = start_observer(session.layout, changes)  # before the first build: no change is missed
     session.rebuild()
     if session.out is None:  # site.yml itself is broken: nothing to serve yet
         session.out = root / ".digest-cache" / PREVIEW_DIR
@@ -163,7 +163,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         server = PreviewServer((args.host, args.port), session.out, session.base_path, session.hub)
     except OSError as exc:
-        observer.stop()  # type: ignore[attr-defined]
+        watch.stop()
         if exc.errno == errno.EADDRINUSE:
             raise DigestError(f"port {args.port} is already in use; pass --port to choose another",
                               "<command line>", 1) from None
@@ -185,6 +185,7 @@ def run(args: argparse.Namespace) -> int:
                 continue
             css_only = found == {"static"} and all(p.suffix == ".css" for p in batch if p.suffix)
             session.rebuild(css_only=css_only)
+            watch.follow(session.layout)  # site.yml may name other folders now
             server.root = session.out
             server.base_path = session.base_path
     except KeyboardInterrupt:
@@ -194,7 +195,7 @@ def run(args: argparse.Namespace) -> int:
         session.save_cache()
         server.stopping.set()
         session.hub.close()
-        observer.stop()  # type: ignore[attr-defined]
+        watch.stop()
         server.shutdown()
         server.server_close()
     return 0

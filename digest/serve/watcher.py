@@ -110,19 +110,46 @@ class ChangeQueue:
         return found
 
 
-def start_observer(site: SiteLayout, changes: ChangeQueue) -> object:
-    """Start a watchdog observer on the site's folders; every event's paths go to ``changes``.
+class Watch:
+    """A running watchdog observer on a site's folders; every event's paths go to a ChangeQueue.
 
-    The site's root is watched on its own (for site.yml), and content/, static/ and themes/
-    recursively: never the output or cache folders, which can hold tens of thousands of
-    folders. A watched folder created later (a first theme) is added when it appears.
+    The site's root is watched on its own (for site.yml), and the content and static folders and
+    themes/ recursively: never the output or cache folders, which can hold tens of thousands of
+    folders. A watched folder created later (a first theme) is added when it appears, and
+    ``follow`` adds the folders a changed site.yml names.
     """
+
+    def __init__(self, observer: object, handler: object, folders: set[str]):
+        self.observer = observer
+        self.handler = handler
+        self.folders = folders  # names of top-level folders watched, or to watch once they exist
+        self._lock = threading.Lock()
+        self._scheduled: set[str] = set()
+
+    def add(self, path: str) -> None:
+        with self._lock:
+            if path not in self._scheduled and os.path.isdir(path):
+                self.observer.schedule(self.handler, path, recursive=True)  # type: ignore[attr-defined]
+                self._scheduled.add(path)
+
+    def follow(self, site: SiteLayout) -> None:
+        """Watch the content and static folders site.yml names now, too."""
+        for name in (site.content_dir, site.static_dir):
+            self.folders.add(name)
+            self.add(str(site.root / name))
+
+    def stop(self) -> None:
+        self.observer.stop()  # type: ignore[attr-defined]
+
+
+def start_observer(site: SiteLayout, changes: ChangeQueue) -> Watch:
+    """Start watching ``site`` (see ``Watch``)."""
     from watchdog.events import FileSystemEvent, FileSystemEventHandler
     from watchdog.observers import Observer
 
     observer = Observer()
-    folders = {site.content_dir, site.static_dir, "themes"}
     root = str(site.root)
+    watch: Watch
 
     class Handler(FileSystemEventHandler):
         def on_any_event(self, event: FileSystemEvent) -> None:
@@ -131,8 +158,8 @@ def start_observer(site: SiteLayout, changes: ChangeQueue) -> object:
             src = event.src_path if isinstance(event.src_path, str) else event.src_path.decode()
             if event.is_directory:
                 if event.event_type == "created" and os.path.dirname(src) == root \
-                        and os.path.basename(src) in folders:
-                    observer.schedule(self, src, recursive=True)
+                        and os.path.basename(src) in watch.folders:
+                    watch.add(src)
                 if event.event_type == "modified":
                     return
             for raw in (src, getattr(event, "dest_path", "")):
@@ -140,13 +167,13 @@ def start_observer(site: SiteLayout, changes: ChangeQueue) -> object:
                     changes.put(Path(raw if isinstance(raw, str) else raw.decode()))
 
     handler = Handler()
+    watch = Watch(observer, handler, {site.content_dir, site.static_dir, "themes"})
     observer.schedule(handler, root, recursive=False)
-    for folder in sorted(folders):
-        if (site.root / folder).is_dir():
-            observer.schedule(handler, str(site.root / folder), recursive=True)
+    for folder in sorted(watch.folders):
+        watch.add(str(site.root / folder))
     observer.daemon = True
     observer.start()
-    return observer
+    return watch
 
 
 def kinds(paths: Iterable[Path], site: SiteLayout) -> set[Kind]:

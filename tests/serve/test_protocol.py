@@ -163,3 +163,16 @@ def test_ctrl_c_stops_cleanly_and_keeps_the_cache(served) -> None:
     cache = Cache(site.root / ".digest-cache")
     assert str(path) in cache.state.files and cache.state.files[str(path)].size == path.stat().st_size
     assert Builder(site.root).build().pages > 0
+
+
+def test_a_content_folder_named_later_in_site_yml_is_watched_too(served) -> None:
+    site, server, events = served
+    site.add("../posts/2025/01/moved.md", "Moved story", date="2025-01-07", body="From the new folder.")
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\n"
+                          "content_dir: posts\n")
+    events.wait_for("reload")
+    assert b"From the new folder." in server.get("/repo/2025/01/moved/")[2]
+    (site.root / "posts/2025/01/moved.md").write_text(
+        article("Moved story", date="2025-01-07", body="Edited in the new folder."), encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Edited in the new folder." in server.get("/repo/2025/01/moved/")[2]
