@@ -35,6 +35,7 @@ class Memo:
     pages: dict[str, tuple[Page, str, Any]] = field(default_factory=dict)  # path -> (page, fingerprint, extra)
     feeds: dict[FeedSpec, str] = field(default_factory=dict)
     sitemap: tuple[list[Any], bytes] | None = None  # (its entries, its bytes)
+    opml: tuple[list[Any], bytes] | None = None  # (each feed's path and title, the bytes)
     frame: tuple[Any, ...] | None = None  # what else the signatures were made from (see _frame)
 
 
@@ -111,8 +112,9 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
 
     context = _context(r)
     sigs, changed = _changed(r, memo, context)
-    new = Memo(context, sigs, sitemap=memo.sitemap if memo is not None and memo.context == context else None,
-               frame=_frame(r))
+    same = memo is not None and memo.context == context
+    new = Memo(context, sigs, sitemap=memo.sitemap if same else None,  # type: ignore[union-attr]
+               opml=memo.opml if same else None, frame=_frame(r))  # type: ignore[union-attr]
     pages: list[str] = []
     known = memo.pages if memo is not None and changed is not None else {}
     for page in r.model.pages:

@@ -189,7 +189,10 @@ def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: l
         memo.sitemap = (entries, feeds.sitemap(r, entries))  # the memo's context holds the base URL
     writer.write("sitemap.xml", memo.sitemap[1])
     writer.write("robots.txt", feeds.robots(r))
-    writer.write("feeds.opml", feeds.opml(r, specs))
+    listed = [(spec.path, spec.title) for spec in specs]  # all the OPML file shows of each feed
+    if memo.opml is None or memo.opml[0] != listed:
+        memo.opml = (listed, feeds.opml(r, specs))  # the memo's context holds the base URL and title
+    writer.write("feeds.opml", memo.opml[1])
     writer.write(".nojekyll", b"")
     if config.cname:
         writer.write("CNAME", (config.cname + "\n").encode())
