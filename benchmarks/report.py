@@ -150,8 +150,9 @@ def write_report() -> None:
               "The builds above make no search index, like the peers. With search on (the default), a build",
               "that changes any article also runs Pagefind over every article, as it cannot update an index:",
               "18 s at 10,000 articles, plus 4 s writing its input and reading its output, so a one-article",
-              "edit takes about 23 s. The preview indexes only when it starts. Pagefind's Python API, which",
-              "takes documents from memory, would save the 4 s.", ""]
+              "edit takes about 23 s. The preview indexes only when it starts. Pagefind's Python API takes",
+              "documents from memory and might save the 4 s, but in a first try here its service never",
+              "answered.", ""]
     DOC.write_text("\n".join(lines), encoding="utf-8")
     print(f"wrote {DOC}")
 
