@@ -126,9 +126,10 @@ class Watch:
         self._lock = threading.Lock()
         self._scheduled: set[str] = set()
 
-    def add(self, path: str) -> None:
+    def add(self, path: str, *, created: bool = False) -> None:
+        """Watch a folder (again when it was ``created``: removed and made anew, its old watch is gone)."""
         with self._lock:
-            if path not in self._scheduled and os.path.isdir(path):
+            if (created or path not in self._scheduled) and os.path.isdir(path):
                 self.observer.schedule(self.handler, path, recursive=True)  # type: ignore[attr-defined]
                 self._scheduled.add(path)
 
@@ -159,7 +160,11 @@ def start_observer(site: SiteLayout, changes: ChangeQueue) -> Watch:
             if event.is_directory:
                 if event.event_type == "created" and os.path.dirname(src) == root \
                         and os.path.basename(src) in watch.folders:
-                    watch.add(src)
+                    watch.add(src, created=True)
+                    # Files made with the folder, before its watch began, count as changes too.
+                    for dirpath, _, filenames in os.walk(src):
+                        for name in filenames:
+                            changes.put(Path(dirpath, name))
                 if event.event_type == "modified":
                     return
             for raw in (src, getattr(event, "dest_path", "")):

@@ -176,3 +176,16 @@ def test_a_content_folder_named_later_in_site_yml_is_watched_too(served) -> None
         article("Moved story", date="2025-01-07", body="Edited in the new folder."), encoding="utf-8")
     events.wait_for("reload")
     assert b"Edited in the new folder." in server.get("/repo/2025/01/moved/")[2]
+
+
+def test_a_theme_folder_made_while_serving_is_watched(served) -> None:
+    site, server, events = served
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\ntheme: mine\n")
+    events.wait_for(("ok", "reload", "error"))  # no themes/mine/ yet
+    site.write("themes/mine/templates/partials/card.html", '<div class="mine">{{ a.title }}</div>')
+    events.wait_for("reload")
+    assert b'<div class="mine">First story</div>' in server.get("/repo/")[2]
+    card = site.root / "themes/mine/templates/partials/card.html"
+    card.write_text('<div class="mine-again">{{ a.title }}</div>', encoding="utf-8")  # inside the new watch
+    events.wait_for("reload")
+    assert b'<div class="mine-again">First story</div>' in server.get("/repo/")[2]
