@@ -125,7 +125,7 @@ def resemblance(a: bytes, b: bytes) -> float:
 def compute(keys: list[str], feats: list[Features], dates: list[datetime],
             links: Mapping[str, Iterable[str]], config: RelatedConfig,
             *, exclude: Mapping[str, Iterable[str]] | None = None,
-            count: int | None = None, duplicates: list[tuple[str, str, float]] | None = None,
+            duplicates: list[tuple[str, str, float]] | None = None,
             index: SimilarityIndex | None = None, state: list[SimilarityIndex] | None = None,
             previous: Mapping[str, list[RelatedItem]] | None = None,
             ) -> dict[str, list[RelatedItem]]:
@@ -141,7 +141,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     import numpy as np
 
     n = len(keys)
-    total = count if count is not None else config.count
+    total = config.count
     if n < 2:
         return {k: [] for k in keys}
     number = {k: i for i, k in enumerate(keys)}

@@ -103,10 +103,15 @@ def df_step(df: int) -> int:
     return bisect.bisect_right(_DF_EDGES, df)
 
 
+def _max_df(n: int) -> int:
+    """The most articles of ``n`` a word may be in and still count (MAX_DF_RATIO of them)."""
+    return max(2, int(MAX_DF_RATIO * n))
+
+
 def counts(df: int, n: int) -> bool:
     """Whether a word in ``df`` of ``n`` articles counts at all: not one in a single article (it
     relates nothing), nor one in more than MAX_DF_RATIO of them (it says nothing)."""
-    return 1 < df <= max(2, int(MAX_DF_RATIO * n))
+    return 1 < df <= _max_df(n)
 
 
 def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
@@ -118,7 +123,7 @@ def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
     stepped = edges[np.searchsorted(edges, df, side="right") - 1].astype(np.float64)
     idf = np.log((n + 1) / (stepped + 1)) + 1.0
     weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf
-    return (df > 1) & (df <= max(2, int(MAX_DF_RATIO * n))) & (weight > 0), weight
+    return (df > 1) & (df <= _max_df(n)) & (weight > 0), weight  # ``counts``, for every entry at once
 
 
 @dataclass(eq=False)  # compared by identity: its fields are numpy arrays
