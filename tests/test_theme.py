@@ -246,3 +246,30 @@ def test_devanagari_has_room_for_its_vowel_signs(example: Site, served) -> None:
         for ratio, overflow, family in ratios:
             assert ratio >= 1.45 and overflow == "visible", (ratio, overflow)
             assert "Devanagari" in family
+
+
+def test_search_works_in_memory_when_it_can_and_beside_the_output_otherwise(tmp_path, monkeypatch) -> None:
+    from digest import search
+
+    docs = {"a/index.html": "x" * 1000}
+    memory = tmp_path / "shm"
+    memory.mkdir()
+    monkeypatch.setattr(search, "MEMORY_FOLDER", str(memory))
+    work = search.work_folder(tmp_path / ".public.search-1", docs)
+    assert work.parent == memory and work.name.startswith(f"digest-search-{os.getpid()}-")
+    assert work.is_dir() and not any(work.iterdir()) and not (tmp_path / ".public.search-1").exists()
+    # A folder of a build that was killed (its process is gone) is removed; a live one is kept.
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    orphan = memory / f"digest-search-{dead.pid}-abc"
+    (orphan / "source").mkdir(parents=True)
+    search.work_folder(tmp_path / ".public.search-1", docs)
+    assert not orphan.exists() and work.exists()
+    # No room in memory (or no such folder): beside the output, made empty.
+    monkeypatch.setattr(search, "MEMORY_FOLDER", str(tmp_path / "missing"))
+    beside = tmp_path / ".public.search-1"
+    (beside / "stale").mkdir(parents=True)
+    assert search.work_folder(beside, docs) == beside and beside.is_dir() and not any(beside.iterdir())
+    monkeypatch.setattr(search, "MEMORY_FOLDER", str(memory))
+    monkeypatch.setattr(search.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 0))
+    assert search.work_folder(beside, docs) == beside
