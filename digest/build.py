@@ -88,6 +88,8 @@ class Builder:
         try:
             return self._build()
         finally:
+            if self.cache is not None:
+                self.cache.wait()  # a failed build too: its articles file is written all the same
             if enabled:
                 gc.enable()
 
@@ -137,6 +139,8 @@ class Builder:
         order = tuple(a.key for a in graph.sort_newest_first(live.values()))
         tags = graph.build_tags(config, live, order)
         related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
+        if self.options.save_cache and self.options.write:
+            cache.save_soon()  # what is known of the articles is final: written while the pages are
         lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         static = static_sources(config, theme)

@@ -13,7 +13,9 @@ pickle files, so that a build which finds nothing changed reads only the small o
 and a ``templates/`` folder where Jinja2 keeps compiled templates (``theme.py``).
 
 Entries are keyed by the hash of what they were made from, so a stale entry is never
-used. A damaged or foreign cache is ignored, never an error.
+used. A damaged or foreign cache is ignored, never an error. ``digest build`` writes the
+articles file in a forked child as soon as the related stories are known, while the
+pages are rendered (``Cache.save_soon``).
 """
 
 from __future__ import annotations
@@ -114,6 +116,7 @@ class Cache:
         self.scratch: dict[str, Any] = {}  # other results a long-lived Builder reuses (never saved)
         self._seen: dict[str, tuple[int, int, int] | None] = {}  # file -> what it was when read or written
         self.own: set[str] = set()  # output folders whose manifest in ``state`` this process wrote
+        self._writer: int | None = None  # the child process writing the articles file (``save_soon``)
         if fresh:
             self._state, self._articles = State(), Articles()
             self.state_dirty = self.articles_dirty = True
@@ -162,7 +165,42 @@ class Cache:
             self._articles = self._load(ARTICLES_FILE, Articles)
         return self._articles
 
+    def save_soon(self) -> None:
+        """Start writing the articles file, which no later stage of a build changes, in a forked child
+        process: the build goes on meanwhile (at 10,000 articles the file takes half a second to
+        write). ``save`` waits for it. Not for a process with threads (the preview server), whose
+        locks a child could inherit held; nor where processes cannot be forked: ``save`` writes it."""
+        import threading
+
+        if (self.folder is None or not self.articles_dirty or self._articles is None or self._writer is not None
+                or not hasattr(os, "fork") or threading.active_count() > 1
+                or self._signature(ARTICLES_FILE) != self._seen.get(ARTICLES_FILE)):
+            return
+        try:
+            pid = os.fork()
+        except OSError:
+            return
+        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
+            code = 1
+            try:
+                _write(self.folder, ARTICLES_FILE, self._articles)
+                code = 0
+            finally:
+                os._exit(code)  # nothing else of the parent's: no exit handlers, no buffered output
+        self._writer = pid
+        self.articles_dirty = False
+
+    def wait(self) -> None:
+        """Wait for the child process of ``save_soon``, if any."""
+        if self._writer is None:
+            return
+        with contextlib.suppress(ChildProcessError):
+            os.waitpid(self._writer, 0)
+        self._writer = None
+        self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
+
     def save(self) -> None:
+        self.wait()
         if self.folder is None:
             return
         if self.articles_dirty and self._articles is not None:

@@ -111,3 +111,68 @@ def test_a_long_lived_build_notices_a_scheduled_article_falling_due_or_back(basi
     clean = tmp_path / "clean"
     Builder(basic.root, BuildOptions(drafts=True, future=True, now=second, use_cache=False, output=clean)).build()
     assert tree(basic.root / "public") == tree(clean)
+
+
+def test_the_articles_file_is_written_by_a_child_while_the_build_goes_on(basic: Site, monkeypatch) -> None:
+    import os
+
+    from digest import cache as cache_module
+    from digest.cache import ARTICLES_FILE, Cache
+
+    writers: list[int] = []
+    real_write = cache_module._write
+
+    def write(folder: Path, name: str, data: object) -> None:
+        writers.append(os.getpid())
+        real_write(folder, name, data)
+        if name == ARTICLES_FILE and os.getpid() != parent:
+            # The child reports back through a file: its own list is a copy.
+            (folder / "written-by").write_text(str(os.getpid()))
+
+    parent = os.getpid()
+    monkeypatch.setattr(cache_module, "_write", write)
+    builder = Builder(basic.root)
+    result = builder.build()
+    folder = result.config.cache_path
+    child = int((folder / "written-by").read_text())
+    assert child != parent and writers == [parent]  # the parent wrote only the state file
+    assert builder.cache is not None and builder.cache._writer is None  # waited for
+    fresh = Cache(folder)
+    assert fresh.articles.entries.keys() == builder.cache.articles.entries.keys() and fresh.articles.index is not None
+    # The next build finds every article in it: touched (so read again), none is parsed again.
+    (folder / "written-by").unlink()
+    for md in (basic.root / "content").rglob("*.md"):
+        os.utime(md, ns=(md.stat().st_atime_ns, md.stat().st_mtime_ns + 10**9))
+    again = Builder(basic.root)
+    calls: list[object] = []
+    monkeypatch.setattr("digest.loading.parse_file", lambda *a: calls.append(a))
+    assert again.build().written == 0 and calls == []
+
+
+def test_a_process_with_threads_writes_the_articles_file_itself(basic: Site, monkeypatch) -> None:
+    import os
+    import threading
+
+    from digest.cache import ARTICLES_FILE
+
+    forks: list[int] = []
+    real_fork = os.fork
+
+    def fork() -> int:
+        forks.append(1)
+        return real_fork()
+
+    monkeypatch.setattr(os, "fork", fork)
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        result = Builder(basic.root).build()
+    finally:
+        stop.set()
+        other.join()
+    assert (result.config.cache_path / ARTICLES_FILE).exists() and forks == []
+    # Without the thread, the same build forks its writer.
+    shutil.rmtree(result.config.cache_path)
+    Builder(basic.root).build()
+    assert forks == [1]
