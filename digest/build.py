@@ -16,7 +16,7 @@ import hashlib
 import os
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -138,10 +138,6 @@ class Builder:
         live = {k: articles[k] for k in published}
         order = tuple(a.key for a in graph.sort_newest_first(live.values()))
         tags = graph.build_tags(config, live, order)
-        related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
-        if self.options.save_cache and self.options.write:
-            cache.save_soon()  # what is known of the articles is final: written while the pages are
-        lap("related")
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         static = static_sources(config, theme)
         live_bodies = {k: bodies[k] for k in published}
@@ -149,33 +145,45 @@ class Builder:
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))
         problems.raise_if_errors()
         lap("pages")
+        # The site without its related stories and threads, which only article pages show.
         model = graph.SiteModel(
             config=config, articles=live, order=order, paths=resolved.paths,
             bodies=live_bodies, html=loaded.html, link_targets=resolved.link_targets, tags=tags,
-            related=related, threads=threads, pages=tuple(pages),
+            related={}, threads={}, pages=tuple(pages),
             unpublished=frozenset(k for k in published if articles[k].draft or articles[k].date > now),
         )
-        renderer = Renderer(model, theme, now=now)
-        if self.options.keep:
-            kept = cache.scratch.get("views")
-            if kept is None or kept[0] != renderer.config_fp:
-                kept = cache.scratch["views"] = (renderer.config_fp, {})
-            renderer.view_memo = kept[1]
-        if config.search.enabled:
-            from digest import search
+        search_bundle = self._search_bundle(config, order, problems)
+        early = None
+        if self.options.write and not self.options.keep:
+            from digest.output import start_early
 
-            installed = search.available()
-            renderer.search_bundle = installed and bool(order)  # nothing to search: no index
-            if not installed:
-                problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
-                                                 "(pip install 'pagefind[bin]'): no search index")
-        result = BuildResult(config=config, model=model, timings=timings)
+            # A cold build renders the other pages and the feeds meanwhile, in a process of its own.
+            early = start_early(self._renderer(model, theme, now, search_bundle), cache)
+        try:
+            related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
+            problems.raise_if_errors()
+            if self.options.save_cache and self.options.write:
+                cache.save_soon()  # what is known of the articles is final: written while the pages are
+            lap("related")
+            model = replace(model, related=related, threads=threads)
+            renderer = self._renderer(model, theme, now, search_bundle)
+            if self.options.keep:
+                kept = cache.scratch.get("views")
+                if kept is None or kept[0] != renderer.config_fp:
+                    kept = cache.scratch["views"] = (renderer.config_fp, {})
+                renderer.view_memo = kept[1]
+            result = BuildResult(config=config, model=model, timings=timings)
+            if self.options.write:
+                from digest.output import write_site
+
+                write_site(renderer, static, cache, problems, result, self.progress,
+                           search_refresh=self.options.search == "always", verify=self.options.verify,
+                           keep=self.options.keep, early=early)
+        except BaseException:
+            if early is not None:
+                early.cancel()  # its process, and the files it staged
+            raise
         if self.options.write:
-            from digest.output import write_site
-
-            write_site(renderer, static, cache, problems, result, self.progress,
-                       search_refresh=self.options.search == "always", verify=self.options.verify,
-                       keep=self.options.keep)
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings
@@ -195,6 +203,25 @@ class Builder:
         result.warnings = problems.warnings
         result.seconds = time.perf_counter() - started
         return result
+
+    @staticmethod
+    def _renderer(model: graph.SiteModel, theme: Theme, now: datetime, search_bundle: bool) -> Renderer:
+        renderer = Renderer(model, theme, now=now)
+        renderer.search_bundle = search_bundle
+        return renderer
+
+    @staticmethod
+    def _search_bundle(config: SiteConfig, order: tuple[str, ...], problems: Problems) -> bool:
+        """Whether this build makes a search index (with a warning when it should but cannot)."""
+        if not config.search.enabled:
+            return False
+        from digest import search
+
+        if not search.available():
+            problems.warning(config.path, 1, "search is enabled but Pagefind is not installed "
+                                             "(pip install 'pagefind[bin]'): no search index")
+            return False
+        return bool(order)  # nothing to search: no index
 
 
 def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,

@@ -8,9 +8,12 @@ rest run on every core; each worker stages its files, the parent commits them.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import multiprocessing
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +37,15 @@ class Job:
     outputs: tuple[str, ...]
 
 
-def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool) -> tuple[list[Job], Any]:
+def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool,
+          early: Early | None = None) -> tuple[list[Job], Any]:
+    """Every output's job, but those ``early`` renders."""
     from digest.fingerprints import Memo, fingerprints
 
+    if early is not None:
+        pages = [Job("page", i, r.fingerprint(p), (output_file(p.path),))
+                 for i, p in enumerate(r.model.pages) if ("page", i) not in early.done]
+        return pages + [j for j in _feed_jobs(r, specs) if (j.kind, j.index) not in early.done], Memo()
     if keep:
         page_fps, feed_fps, memo = fingerprints(r, specs, memo)
     else:
@@ -45,10 +54,83 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool) -> tu
         memo = Memo()
     pages = zip(r.model.pages, page_fps, strict=True)
     jobs = [Job("page", i, fp, (output_file(p.path),)) for i, (p, fp) in enumerate(pages)]
-    for i, (spec, fp) in enumerate(zip(specs, feed_fps, strict=True)):
+    return jobs + _feed_jobs(r, specs, feed_fps), memo
+
+
+def _feed_jobs(r: Renderer, specs: list[feeds.FeedSpec], fps: list[str] | None = None) -> list[Job]:
+    fps = fps if fps is not None else [feed_fingerprint(r, spec) for spec in specs]
+    jobs = []
+    for i, (spec, fp) in enumerate(zip(specs, fps, strict=True)):
         rel = spec.path.lstrip("/")
         jobs.append(Job("feed", i, fp, (rel + "feed.xml", rel + "atom.xml", rel + "feed.json")))
-    return jobs, memo
+    return jobs
+
+
+EARLY_CHUNK = 32  # outputs per claim: small, so that the early process stops soon when told
+
+
+@dataclass
+class Early:
+    """The pages that show no related stories (listings, tags, editions) and the feeds, rendered by
+    a process of its own while this one computes the related stories (``start_early``). Both claim
+    chunks of them from a shared counter; ``stop`` claims the rest for the main workers."""
+
+    writer: Writer
+    specs: list[feeds.FeedSpec]
+    chunks: list[list[Job]]
+    claimed: Any  # multiprocessing Value: chunks[:claimed] are (being) rendered by the early process
+    work: Any  # parallel.Forked
+    done: frozenset[tuple[str, int]] = frozenset()  # (kind, index) of the jobs it renders
+
+    def stop(self) -> None:
+        """Leave the chunks not yet started to the caller; ``done`` names the others."""
+        with self.claimed.get_lock():
+            taken = self.claimed.value
+            self.claimed.value = len(self.chunks)
+        self.done = frozenset((j.kind, j.index) for chunk in self.chunks[:taken] for j in chunk)
+
+    def cancel(self) -> None:
+        self.work.cancel()
+        self.writer.abort()
+
+
+def start_early(r: Renderer, cache: Cache) -> Early | None:
+    """Start rendering the outputs that do not depend on related stories, for a build that writes
+    every file (none known from a previous build) on more than one core. ``r``'s model has no
+    related stories yet; the pages it renders do not show any."""
+    from digest.parallel import MIN_PARALLEL, Forked, workers_for
+
+    if str(r.config.output_path) in cache.state.outputs or workers_for(len(r.model.pages)) == 1:
+        return None
+    specs = feeds.feed_specs(r)
+    jobs = [Job("page", i, r.fingerprint(p), (output_file(p.path),))
+            for i, p in enumerate(r.model.pages) if p.kind != "article"]
+    jobs += _feed_jobs(r, specs)
+    if len(jobs) < MIN_PARALLEL:
+        return None
+    chunks = [jobs[i:i + EARLY_CHUNK] for i in range(0, len(jobs), EARLY_CHUNK)]
+    claimed = multiprocessing.get_context("fork").Value("i", 0)
+    writer = Writer(r.config.output_path, None)
+    _STATE.update(renderer=r, writer=writer, specs=specs)
+    try:
+        work = Forked(partial(_run_claimed, chunks, claimed))
+    except OSError:
+        writer.abort()
+        return None
+    finally:
+        _STATE.clear()
+    return Early(writer, specs, chunks, claimed, work)
+
+
+def _run_claimed(chunks: list[list[Job]], claimed: Any) -> list[tuple[list[tuple[str, Entry, bool]], list[Problem]]]:
+    out = []
+    while True:
+        with claimed.get_lock():
+            k = claimed.value
+            if k >= len(chunks):
+                return out
+            claimed.value = k + 1
+        out += _run_chunk(chunks[k])
 
 
 def feed_fingerprint(r: Renderer, spec: feeds.FeedSpec) -> str:
@@ -104,20 +186,25 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Problems, result: Any,
                progress: Progress | None, search_refresh: bool = True, verify: bool = True,
-               keep: bool = False) -> None:
+               keep: bool = False, early: Early | None = None) -> None:
     """Render what changed, add feeds, sitemap and the ``static`` files (output path -> source),
-    and commit it all to the output folder."""
+    and commit it all to the output folder. What ``early`` renders is taken from it."""
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
-    # Trust the manifest without looking at the files only if this process wrote both.
-    writer = Writer(out_dir, previous.manifest if previous else None, verify=verify or str(out_dir) not in cache.own)
+    if early is not None:
+        writer = early.writer
+    else:  # trust the manifest without looking at the files only if this process wrote both
+        writer = Writer(out_dir, previous.manifest if previous else None,
+                        verify=verify or str(out_dir) not in cache.own)
     try:
-        specs = feeds.feed_specs(r)
+        specs = early.specs if early is not None else feeds.feed_specs(r)
+        if early is not None:
+            early.stop()  # what it has not started, the workers render with the rest
         # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
         # than the fingerprints cost to compute.
         memo_key = f"fingerprints:{out_dir}"
-        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep)
+        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep, early)
         todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
         _STATE.update(renderer=r, writer=writer, specs=specs)
         # Warm what every worker needs before forking, so each does not build it again.
@@ -127,7 +214,10 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
             except Exception as exc:
                 problems.extend([template_problem(exc, name)])
         problems.raise_if_errors()
-        for files, job_problems in _in_batches(todo, progress):
+        done = _in_batches(todo, progress)
+        if early is not None:
+            done = itertools.chain(done, early.work.result())
+        for files, job_problems in done:
             problems.extend(job_problems)
             for rel, entry, staged in files:
                 writer.accept(rel, entry, staged)
@@ -141,6 +231,8 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         _write_extras(r, static, writer, specs, memo)
         written, removed = writer.commit()
     except BaseException:
+        if early is not None:
+            early.cancel()
         writer.abort()
         raise
     finally:

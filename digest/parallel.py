@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from functools import partial
 from typing import Any, TypeVar
@@ -74,3 +76,51 @@ def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterato
         for chunk, results in zip(chunks, pool.imap(fn, chunks), strict=True):
             done += len(chunk)
             yield done, results
+
+
+class Forked:
+    """``fn()`` run in a forked child process while this one goes on; ``result()`` waits for its
+    return value (pickled through a pipe). Exceptions come back as a RuntimeError with the child's
+    traceback: a bug, not the site's fault (site problems are returned as values)."""
+
+    def __init__(self, fn: Callable[[], Any]):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
+            os.close(read)
+            try:
+                payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
+            except BaseException:  # every failure goes back to the parent
+                import traceback
+
+                payload = pickle.dumps((False, traceback.format_exc()))
+            with os.fdopen(write, "wb") as fh:
+                fh.write(payload)
+            os._exit(0)  # nothing else of the parent's: no exit handlers, no buffered output
+        os.close(write)
+        self.pid: int | None = pid
+        self.fd = read
+
+    def result(self) -> Any:
+        assert self.pid is not None, "result() was already taken, or the process cancelled"
+        with os.fdopen(self.fd, "rb") as fh:
+            data = fh.read()
+        os.waitpid(self.pid, 0)
+        self.pid = None
+        if not data:
+            raise RuntimeError("a worker process ended without its result")
+        ok, value = pickle.loads(data)
+        if not ok:
+            raise RuntimeError(f"a worker process failed:\n{value}")
+        return value
+
+    def cancel(self) -> None:
+        if self.pid is None:
+            return
+        os.close(self.fd)
+        try:
+            os.kill(self.pid, signal.SIGKILL)
+            os.waitpid(self.pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+        self.pid = None

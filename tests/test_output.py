@@ -1,0 +1,119 @@
+"""Rendering on several processes: the early process (pages without related stories, and feeds,
+rendered while the related stories are computed) and the workers give what one process gives."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+
+from digest import output, parallel
+from digest.build import Builder, BuildOptions
+from digest.errors import DigestError
+from tests.conftest import Site
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
+def many(site: Site, monkeypatch) -> Site:
+    """Enough pages and feeds for every process to get some, with the thresholds lowered."""
+    site.config("""\
+        title: Many
+        base_url: https://example.org/many/
+        per_page: 3
+        search:
+          enabled: false
+        """)
+    for i in range(40):
+        tags = [f"tag {i % 7}", f"विषय {i % 5}", "all"]
+        site.add(f"2025/{1 + i % 3:02d}/story-{i}.md", f"Story {i} about topic {i % 4}",
+                 date=f"2025-{1 + i % 3:02d}-{1 + i % 27:02d}", tags=tags, source={"name": "Wire"},
+                 body=f"Words of story {i}, on topic {i % 4}, and more words for the related search.")
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 4)
+    monkeypatch.setattr(output, "EARLY_CHUNK", 2)
+    return site
+
+
+def spy_early(monkeypatch, slow: bool = False) -> list[output.Early | None]:
+    """Records what start_early returns; with ``slow``, its process takes a while over each chunk,
+    so that the workers start while it still has chunks left."""
+    started: list[output.Early | None] = []
+    real_start, real_run = output.start_early, output._run_chunk
+
+    def slow_run(chunk):
+        time.sleep(0.05)
+        return real_run(chunk)
+
+    def start(r, cache):
+        if slow:  # only the early process, forked meanwhile, keeps the slow one
+            monkeypatch.setattr(output, "_run_chunk", slow_run)
+        try:
+            found = real_start(r, cache)
+        finally:
+            monkeypatch.setattr(output, "_run_chunk", real_run)
+        started.append(found)
+        return found
+
+    monkeypatch.setattr(output, "start_early", start)
+    return started
+
+
+def test_early_process_and_workers_write_what_one_process_writes(many: Site, monkeypatch, tmp_path) -> None:
+    started = spy_early(monkeypatch, slow=True)
+    Builder(many.root, BuildOptions(jobs=2)).build()
+    early = started[-1]
+    assert early is not None and early.work.pid is None  # its result was taken, its process reaped
+    everything = {(j.kind, j.index) for chunk in early.chunks for j in chunk}
+    assert early.done and early.done < everything  # it rendered some; the workers took the rest
+    single = tmp_path / "single"
+    Builder(many.root, BuildOptions(jobs=1, use_cache=False, output=single)).build()
+    assert started[-1] is None  # one process: nothing early
+    assert tree(many.out()) == tree(single)
+    assert not [p for p in many.root.iterdir() if ".building-" in p.name]
+
+
+def test_no_early_process_for_a_build_that_knows_its_previous_output(many: Site, monkeypatch) -> None:
+    started = spy_early(monkeypatch)
+    Builder(many.root, BuildOptions(jobs=2)).build()
+    many.add("2025/03/new.md", "A new story", date="2025-03-28", tags=["all"])
+    Builder(many.root, BuildOptions(jobs=2)).build()
+    assert started[0] is not None and started[1] is None
+    assert many.out("2025/03/new/index.html").exists()
+
+
+def test_a_build_that_fails_meanwhile_stops_the_early_process(many: Site, monkeypatch) -> None:
+    started = spy_early(monkeypatch)
+    Builder(many.root, BuildOptions(jobs=2, output=many.root / "first")).build()
+    before = tree(many.root / "first")
+
+    def fail(*args, **kwargs):
+        raise DigestError("related stories failed", many.root / "site.yml", 1)
+
+    monkeypatch.setattr("digest.build.related_and_threads", fail)
+    with pytest.raises(DigestError):
+        Builder(many.root, BuildOptions(jobs=2, use_cache=False, output=many.root / "first")).build()
+    early = started[-1]
+    assert early is not None and early.work.pid is None
+    assert not [p for p in many.root.iterdir() if ".building-" in p.name]  # its staged files are gone
+    assert tree(many.root / "first") == before
+
+
+def test_stop_leaves_the_unstarted_chunks_to_the_caller() -> None:
+    import multiprocessing
+
+    jobs = [output.Job("page", i, "", (f"{i}.html",)) for i in range(7)]
+    chunks = [jobs[i:i + 2] for i in range(0, 7, 2)]
+    claimed = multiprocessing.get_context("fork").Value("i", 0)
+
+    class Done:
+        def cancel(self) -> None: ...
+
+    early = output.Early(writer=None, specs=[], chunks=chunks, claimed=claimed, work=Done())  # type: ignore[arg-type]
+    claimed.value = 2  # the early process took two chunks
+    early.stop()
+    assert early.done == {("page", i) for i in range(4)} and claimed.value == len(chunks)
+    assert output._run_claimed(chunks, claimed) == []  # nothing left for it to take
