@@ -3,6 +3,9 @@
 Outputs are jobs (a page, or a feed's three formats), each with a fingerprint of
 its inputs: a job whose fingerprint matches the previous build is skipped. The
 rest run on every core; each worker stages its files, the parent commits them.
+A build that writes every file starts early: the outputs that show no related
+stories (``start_early``) are rendered by a forked process while the parent is
+still computing them.
 """
 
 from __future__ import annotations
