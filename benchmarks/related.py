@@ -14,6 +14,7 @@ share of articles with a related block, and of untagged ones.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import statistics
 import subprocess
@@ -66,10 +67,14 @@ def run(n: int, work: Path, repeat: int, quality: bool) -> dict[str, object]:
     dates = [arts[k].date for k in keys]
     times = []
     results: dict[str, list] = {}
-    for _ in range(repeat):
-        started = time.perf_counter()
-        results = similarity.compute(keys, feats, dates, links, config.related)
-        times.append(time.perf_counter() - started)
+    gc.disable()  # as in `digest build` (build.Builder.build), which pauses the cycle collector
+    try:
+        for _ in range(repeat):
+            started = time.perf_counter()
+            results = similarity.compute(keys, feats, dates, links, config.related)
+            times.append(time.perf_counter() - started)
+    finally:
+        gc.enable()
     row: dict[str, object] = {"articles": n, "seconds": round(statistics.median(times), 3)}
     if quality:
         truth = json.loads((site / "topics.json").read_text())

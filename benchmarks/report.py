@@ -73,8 +73,9 @@ def write_report() -> None:
     if isinstance(related, list):
         lines += ["## Related stories", "",
                   "`python benchmarks/related.py --articles 1000 10000 --speed-only 50000 --save`: the related",
-                  "computation alone (median of 3), and precision@5 against `topics.json` (a hit is a story of the",
-                  "same topic). \"text only\" leaves out the body links, which `make_corpus.py` draws at random.", "",
+                  "computation alone (median of 3, with the cycle collector paused as `digest build` pauses it), and",
+                  "precision@5 against `topics.json` (a hit is a story of the same topic). \"text only\" leaves out",
+                  "the body links, which `make_corpus.py` draws at random.", "",
                   "| articles | seconds | precision@5 | text only | articles with a block | untagged with a block |",
                   "|---:|---:|---:|---:|---:|---:|"]
         for row in related:

@@ -27,7 +27,7 @@ from typing import Any
 
 from digest.config import RelatedConfig
 
-TOP_TERMS = 100  # strongest terms kept per article
+TOP_TERMS = 80  # strongest terms kept per article
 MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
