@@ -176,3 +176,55 @@ def test_a_process_with_threads_writes_the_articles_file_itself(basic: Site, mon
     shutil.rmtree(result.config.cache_path)
     Builder(basic.root).build()
     assert forks == [1]
+
+
+def test_the_preview_saves_its_cache_with_a_thread_and_keeps_its_own_copy_meanwhile(basic: Site,
+                                                                                     monkeypatch) -> None:
+    import threading
+
+    from digest import cache as cache_module
+    from digest.cache import ARTICLES_FILE, STATE_FILE, Cache
+
+    preview = Builder(basic.root, BuildOptions(save_cache=False, keep=True))
+    preview.build()
+    cache = preview.cache
+    assert cache is not None and cache.articles_dirty and cache.state_dirty
+    gate = threading.Event()
+    real_write = cache_module._write
+    writers: list[str] = []
+
+    def slow_write(folder: Path, name: str, data: object) -> None:
+        writers.append(threading.current_thread().name)
+        gate.wait(10)  # a slow disk
+        real_write(folder, name, data)
+
+    monkeypatch.setattr(cache_module, "_write", slow_write)
+    cache.save(wait=False)  # returns before the disk is written
+    assert not (cache.folder / ARTICLES_FILE).exists() and cache._thread.is_alive()
+    gate.set()
+    cache.save()  # waits for the thread
+    assert cache._thread is None and set(writers) == {"digest-cache-save"}
+    state, articles = cache.state, cache.articles
+    fresh = Cache(cache.folder)
+    assert fresh.articles.entries.keys() == articles.entries.keys() and fresh.state.files == state.files
+    cache.refresh()  # what it wrote is its own: kept
+    assert cache.state is state and cache.articles is articles
+
+    # Files replaced on disk, but the thread has not yet noted what it wrote: still this process's own.
+    written = threading.Event()
+    gate.clear()
+
+    def write_then_stall(folder: Path, name: str, data: object) -> None:
+        real_write(folder, name, data)
+        written.set()
+        gate.wait(10)
+
+    monkeypatch.setattr(cache_module, "_write", write_then_stall)
+    cache.state_dirty = True
+    cache.save(wait=False)
+    assert written.wait(10)
+    cache.refresh()
+    assert cache.state is state and cache.articles is articles
+    gate.set()
+    cache.save()
+    assert (cache.folder / STATE_FILE).exists()

@@ -116,16 +116,18 @@ class Session:
         if not self.idle_due:
             return
         self.idle_due = False
-        self.save_cache()
+        self.save_cache(wait=False)
         self.collect()
 
     def collect(self) -> None:
         gc.collect()
         self.uncollected = 0
 
-    def save_cache(self) -> None:
+    def save_cache(self, *, wait: bool = True) -> None:
         if self.builder is not None and self.builder.cache is not None:
-            self.builder.cache.save()  # never raises: a cache that cannot be written is only slower
+            # Never raises: a cache that cannot be written is only slower. Without ``wait``, the disk
+            # is written by a thread, so that the next save's rebuild need not wait for it.
+            self.builder.cache.save(wait=wait)
 
     def _report(self, problems: list[Problem]) -> None:
         lines = [p.format() for p in problems]
