@@ -1,8 +1,8 @@
 """The build: a flat sequence of stages, from site.yml and content/ to the output folder.
 
     config -> (nothing changed since the last build: done) -> load articles -> render Markdown
-    -> resolve references -> (stop on errors) -> tags, related, threads, pages
-    -> render and write -> commit
+    -> resolve references -> (stop on errors) -> tags, pages -> related stories and threads
+    (a cold build renders the pages that show none meanwhile) -> render and write -> commit
 
 Nothing is written until every stage has succeeded; a failed build leaves the
 previous output exactly as it was. A ``Builder`` keeps its cache in memory, so the

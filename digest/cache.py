@@ -99,9 +99,11 @@ def _write(folder: Path, name: str, data: Any) -> None:
             else:
                 pickle.dump((FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / name)
+        tmp = None
     except (OSError, pickle.PicklingError, RecursionError, MemoryError):
-        # A cache that cannot be written only makes the next build slower.
-        if tmp is not None:
+        pass  # a cache that cannot be written only makes the next build slower
+    finally:
+        if tmp is not None:  # not written (or interrupted): no half file left behind
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
 
