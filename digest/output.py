@@ -112,7 +112,10 @@ def start_early(r: Renderer, cache: Cache) -> Early | None:
     if len(jobs) < MIN_PARALLEL:
         return None
     chunks = [jobs[i:i + EARLY_CHUNK] for i in range(0, len(jobs), EARLY_CHUNK)]
-    claimed = multiprocessing.get_context("fork").Value("i", 0)
+    try:
+        claimed = multiprocessing.get_context("fork").Value("i", 0)  # shared memory, with a lock
+    except OSError:
+        return None  # no shared memory here: the workers render everything
     writer = Writer(r.config.output_path, None)
     _STATE.update(renderer=r, writer=writer, specs=specs)
     try:
