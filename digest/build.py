@@ -89,7 +89,7 @@ class Builder:
             return self._build()
         finally:
             if self.cache is not None:
-                self.cache.wait()  # a failed build too: its articles file is written all the same
+                self.cache.wait_for_child()  # a failed build too: its articles file is written all the same
             if enabled:
                 gc.enable()
 
@@ -158,7 +158,7 @@ class Builder:
             from digest.output import start_early
 
             # A cold build renders the other pages and the feeds meanwhile, in a process of its own.
-            early = start_early(self._renderer(model, theme, now, search_bundle), cache)
+            early = start_early(config, len(pages), cache, lambda: self._renderer(model, theme, now, search_bundle))
         try:
             related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
             problems.raise_if_errors()

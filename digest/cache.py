@@ -122,7 +122,7 @@ class Cache:
         self.scratch: dict[str, Any] = {}  # other results a long-lived Builder reuses (never saved)
         self._seen: dict[str, tuple[int, int, int] | None] = {}  # file -> what it was when read or written
         self.own: set[str] = set()  # output folders whose manifest in ``state`` this process wrote
-        self._writer: int | None = None  # the child process writing the articles file (``save_soon``)
+        self._child: Any = None  # parallel.Forked: the process writing the articles file (``save_soon``)
         self._thread: Any = None  # the thread writing files for ``save(wait=False)``
         self._in_flight: frozenset[str] = frozenset()  # the files it writes
         if fresh:
@@ -137,6 +137,10 @@ class Cache:
             return None
         return (st.st_ino, st.st_mtime_ns, st.st_size) if st else None
 
+    def _replaced(self, name: str) -> bool:
+        """Whether another process has replaced the file since this one read or wrote it."""
+        return self._signature(name) != self._seen.get(name)
+
     def refresh(self) -> None:
         """Forget what another process has replaced on disk since (another `digest build`, a serve)."""
         if self.folder is None:
@@ -147,10 +151,10 @@ class Cache:
         # A file this process is still writing is this process's own: not another's newer one.
         if STATE_FILE in self._in_flight or ARTICLES_FILE in self._in_flight:
             return
-        if self._state is not None and self._signature(STATE_FILE) != self._seen.get(STATE_FILE):
+        if self._state is not None and self._replaced(STATE_FILE):
             self._state = None
             self.own.clear()
-        if self._articles is not None and self._signature(ARTICLES_FILE) != self._seen.get(ARTICLES_FILE):
+        if self._articles is not None and self._replaced(ARTICLES_FILE):
             self._articles = None
 
     def _load(self, name: str, kind: type[T]) -> T:
@@ -162,7 +166,7 @@ class Cache:
     def _store(self, folder: Path, name: str, data: object) -> None:
         """Write one file, unless another process (a `digest build` beside a `digest serve`) replaced
         it since this one read it: its newer file wins, and this process reads it on its next build."""
-        if self._signature(name) != self._seen.get(name):
+        if self._replaced(name):
             return
         _write(folder, name, data)
         self._seen[name] = self._signature(name)
@@ -186,38 +190,32 @@ class Cache:
         locks a child could inherit held; nor where processes cannot be forked: ``save`` writes it."""
         import threading
 
-        if (self.folder is None or not self.articles_dirty or self._articles is None or self._writer is not None
-                or not hasattr(os, "fork") or threading.active_count() > 1
-                or self._signature(ARTICLES_FILE) != self._seen.get(ARTICLES_FILE)):
+        from digest.parallel import Forked
+
+        if (self.folder is None or not self.articles_dirty or self._articles is None or self._child is not None
+                or not hasattr(os, "fork") or threading.active_count() > 1 or self._replaced(ARTICLES_FILE)):
             return
+        folder, articles = self.folder, self._articles
         try:
-            pid = os.fork()
+            self._child = Forked(lambda: _write(folder, ARTICLES_FILE, articles))
         except OSError:
             return
-        if pid == 0:  # pragma: no cover - the child; coverage does not follow it
-            code = 1
-            try:
-                _write(self.folder, ARTICLES_FILE, self._articles)
-                code = 0
-            finally:
-                os._exit(code)  # nothing else of the parent's: no exit handlers, no buffered output
-        self._writer = pid
         self.articles_dirty = False
 
-    def wait(self) -> None:
+    def wait_for_child(self) -> None:
         """Wait for the child process of ``save_soon``, if any."""
-        if self._writer is None:
+        if self._child is None:
             return
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(self._writer, 0)
-        self._writer = None
+        with contextlib.suppress(RuntimeError):  # it could not write: only the next build is slower
+            self._child.result()
+        self._child = None
         self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
 
     def save(self, *, wait: bool = True) -> None:
         """Write what changed. ``wait=False`` (the preview, when the editor pauses): the files' bytes
         are made here, and a thread writes them, so that the next build need not wait for the disk
         (at 10,000 articles, 170 MB; seconds on a slow disk). The next save waits for that thread."""
-        self.wait()
+        self.wait_for_child()
         if self._thread is not None:
             self._thread.join()
             self._thread, self._in_flight = None, frozenset()
@@ -236,7 +234,7 @@ class Cache:
             return
         ready: list[tuple[str, bytes]] = []
         for name, data in todo:
-            if self._signature(name) != self._seen.get(name):
+            if self._replaced(name):
                 continue  # another process's newer file wins (see _store)
             try:
                 ready.append((name, pickle.dumps((FORMAT, data), protocol=pickle.HIGHEST_PROTOCOL)))

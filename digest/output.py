@@ -46,25 +46,30 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool,
     from digest.fingerprints import Memo, fingerprints
 
     if early is not None:
-        pages = [Job("page", i, r.fingerprint(p), (output_file(p.path),))
-                 for i, p in enumerate(r.model.pages) if ("page", i) not in early.done]
-        return pages + [j for j in _feed_jobs(r, specs) if (j.kind, j.index) not in early.done], Memo()
+        pages = [_page_job(r, i) for i in range(len(r.model.pages)) if ("page", i) not in early.done]
+        return pages + _feed_jobs(r, specs, skip=early.done), Memo()
     if keep:
         page_fps, feed_fps, memo = fingerprints(r, specs, memo)
     else:
         page_fps = [r.fingerprint(p) for p in r.model.pages]
         feed_fps = [feed_fingerprint(r, spec) for spec in specs]
         memo = Memo()
-    pages = zip(r.model.pages, page_fps, strict=True)
-    jobs = [Job("page", i, fp, (output_file(p.path),)) for i, (p, fp) in enumerate(pages)]
-    return jobs + _feed_jobs(r, specs, feed_fps), memo
+    return [_page_job(r, i, fp) for i, fp in enumerate(page_fps)] + _feed_jobs(r, specs, feed_fps), memo
 
 
-def _feed_jobs(r: Renderer, specs: list[feeds.FeedSpec], fps: list[str] | None = None) -> list[Job]:
-    fps = fps if fps is not None else [feed_fingerprint(r, spec) for spec in specs]
+def _page_job(r: Renderer, i: int, fp: str | None = None) -> Job:
+    page = r.model.pages[i]
+    return Job("page", i, r.fingerprint(page) if fp is None else fp, (output_file(page.path),))
+
+
+def _feed_jobs(r: Renderer, specs: list[feeds.FeedSpec], fps: list[str] | None = None,
+               skip: frozenset[tuple[str, int]] = frozenset()) -> list[Job]:
     jobs = []
-    for i, (spec, fp) in enumerate(zip(specs, fps, strict=True)):
+    for i, spec in enumerate(specs):
+        if ("feed", i) in skip:
+            continue
         rel = spec.path.lstrip("/")
+        fp = feed_fingerprint(r, spec) if fps is None else fps[i]
         jobs.append(Job("feed", i, fp, (rel + "feed.xml", rel + "atom.xml", rel + "feed.json")))
     return jobs
 
@@ -97,17 +102,17 @@ class Early:
         self.writer.abort()
 
 
-def start_early(r: Renderer, cache: Cache) -> Early | None:
+def start_early(config: Any, pages: int, cache: Cache, make_renderer: Callable[[], Renderer]) -> Early | None:
     """Start rendering the outputs that do not depend on related stories, for a build that writes
-    every file (none known from a previous build) on more than one core. ``r``'s model has no
-    related stories yet; the pages it renders do not show any."""
+    every file (none known from a previous build) on more than one core, of ``pages`` pages. The
+    model of ``make_renderer()`` has no related stories yet; the pages it renders do not show any."""
     from digest.parallel import MIN_PARALLEL, Forked, workers_for
 
-    if str(r.config.output_path) in cache.state.outputs or workers_for(len(r.model.pages)) == 1:
+    if str(config.output_path) in cache.state.outputs or workers_for(pages) == 1:
         return None
+    r = make_renderer()
     specs = feeds.feed_specs(r)
-    jobs = [Job("page", i, r.fingerprint(p), (output_file(p.path),))
-            for i, p in enumerate(r.model.pages) if p.kind != "article"]
+    jobs = [_page_job(r, i) for i, p in enumerate(r.model.pages) if p.kind != "article"]
     jobs += _feed_jobs(r, specs)
     if len(jobs) < MIN_PARALLEL:
         return None

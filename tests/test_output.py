@@ -48,11 +48,11 @@ def spy_early(monkeypatch, slow: bool = False) -> list[output.Early | None]:
         time.sleep(0.05)
         return real_run(chunk)
 
-    def start(r, cache):
+    def start(config, pages, cache, make_renderer):
         if slow:  # only the early process, forked meanwhile, keeps the slow one
             monkeypatch.setattr(output, "_run_chunk", slow_run)
         try:
-            found = real_start(r, cache)
+            found = real_start(config, pages, cache, make_renderer)
         finally:
             monkeypatch.setattr(output, "_run_chunk", real_run)
         started.append(found)

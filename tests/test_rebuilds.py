@@ -136,7 +136,7 @@ def test_the_articles_file_is_written_by_a_child_while_the_build_goes_on(basic: 
     folder = result.config.cache_path
     child = int((folder / "written-by").read_text())
     assert child != parent and writers == [parent]  # the parent wrote only the state file
-    assert builder.cache is not None and builder.cache._writer is None  # waited for
+    assert builder.cache is not None and builder.cache._child is None  # waited for
     fresh = Cache(folder)
     assert fresh.articles.entries.keys() == builder.cache.articles.entries.keys() and fresh.articles.index is not None
     # The next build finds every article in it: touched (so read again), none is parsed again.
