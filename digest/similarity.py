@@ -244,8 +244,7 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     lr, lc = lr[pick], lc[pick]
     linked = np.zeros(len(r), dtype=bool)
     if len(lr):
-        x = index.matrix()
-        cos = np.round(np.asarray(x[lr].multiply(x[lc]).sum(axis=1)).ravel(), ROUND)
+        cos = np.round(index.dots(lr, lc), ROUND)
         ls = cos * (1.0 + config.weights.links) + LINK_EDGE
         r, c, s = np.concatenate((r, lr)), np.concatenate((c, lc)), np.concatenate((s, ls))
         linked = np.concatenate((np.zeros(len(r) - len(lr), dtype=bool), np.ones(len(lr), dtype=bool)))

@@ -32,6 +32,8 @@ MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing abou
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
+SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row:
+#             a one-article edit's build then never imports scipy, which takes longer than its update
 
 
 def _np() -> Any:
@@ -147,12 +149,14 @@ class SimilarityIndex:
     rank_settings: str = ""  # what the last ranking depended on besides its rows
     _x: Any = field(default=None, repr=False, compare=False)  # the vectors as a matrix, while they hold
     _tags: Any = field(default=None, repr=False, compare=False)  # numpy bool [columns]: tag columns
+    _columns: Any = field(default=None, repr=False, compare=False)  # the vectors by column, while they hold
 
     # --- pickling: a few large arrays rather than tens of thousands of small ones -------
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        state = {k: v for k, v in self.__dict__.items() if k not in ("full", "rows", "cands", "feats", "_x", "_tags")}
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("full", "rows", "cands", "feats", "_x", "_tags", "_columns")}
         state["feats"] = None
         for name in ("full", "rows", "cands"):
             pairs = getattr(self, name)
@@ -163,7 +167,7 @@ class SimilarityIndex:
         for name in ("full", "rows", "cands"):
             first, second = state[name]
             state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
-        state["_x"] = state["_tags"] = None
+        state["_x"] = state["_tags"] = state["_columns"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -263,24 +267,79 @@ class SimilarityIndex:
         short = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
         return sparse.csr_matrix((data[keep], cols[keep], short), shape=x.shape)
 
-    def _search(self, which: list[int], x: Any = None, xt: Any = None) -> list[tuple[Any, Any]]:
+    def by_column(self) -> tuple[Any, Any, Any]:
+        """The vectors by column (an inverted index): (where each column's entries start, their
+        articles, their weights). Kept while the vectors hold."""
+        np = _np()
+        if self._columns is None:
+            n = len(self.rows)
+            lengths = np.fromiter((len(c) for c, _ in self.rows), dtype=np.int64, count=n)
+            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
+            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
+            owners = np.repeat(np.arange(n, dtype=np.int64), lengths)
+            order = np.argsort(cols, kind="stable")
+            starts = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=len(self.col_ids)))))
+            self._columns = (starts.astype(np.int64), owners[order], data[order])
+        return self._columns
+
+    def scores(self, i: int) -> Any:
+        """Article i's similarity to every article (a row of X·Xᵀ), from the inverted index."""
+        np = _np()
+        starts, owners, data = self.by_column()
+        cols, w = self.rows[i]
+        lo = starts[cols]
+        lengths = starts[cols + 1] - lo
+        ends = np.cumsum(lengths)
+        at = np.repeat(lo - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+        return np.bincount(owners[at], weights=data[at] * np.repeat(w, lengths), minlength=len(self.rows))
+
+    def _search(self, which: list[int]) -> list[tuple[Any, Any]]:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
+        if len(which) <= SMALL:
+            return [self._search_one(i) for i in which]
         from sparse_dot_topn import sp_matmul_topn
 
         from digest.parallel import cpu_count
 
         np = _np()
-        x = self.matrix() if x is None else x
-        xt = x.T.tocsr() if xt is None else xt
+        x = self.matrix()
+        xt = x.T.tocsr()
         part = x[which] if len(which) != x.shape[0] else x
         threads = max(1, cpu_count()) if len(which) > 256 else 1
-        top = sp_matmul_topn(part, xt, top_n=self.limit + 1 + SLACK, n_threads=threads, sort=True).tocsr()
+        top_n = self.limit + 1 + SLACK
+        top = sp_matmul_topn(part, xt, top_n=top_n, n_threads=threads, sort=True).tocsr()
         out = []
         for k, i in enumerate(which):
             lo, hi = top.indptr[k], top.indptr[k + 1]
             c, s = top.indices[lo:hi].astype(np.int64), top.data[lo:hi].astype(np.float64)
             keep = (c != i) & (s > 0)
-            out.append(canonical(c[keep], s[keep], self.limit))
+            cand = canonical(c[keep], s[keep], self.limit)
+            # More ties at the cut than SLACK: which of them sparse_dot_topn kept is its own choice,
+            # so the row is searched again, exactly.
+            if hi - lo >= top_n and len(cand[1]) == self.limit and np.round(s.min(), ROUND) >= cand[1][-1]:
+                cand = self._search_one(i)
+            out.append(cand)
+        return out
+
+    def _search_one(self, i: int) -> tuple[Any, Any]:
+        """Article i's candidate list, from every article it shares a word or tag with."""
+        np = _np()
+        s = self.scores(i)
+        s[i] = 0.0
+        c = np.flatnonzero(s > 0)
+        return canonical(c, s[c], self.limit)
+
+    def dots(self, a: Any, b: Any) -> Any:
+        """The similarity of each pair of articles (a[k], b[k])."""
+        np = _np()
+        if len(a) > SMALL * 16:
+            x = self.matrix()
+            return np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
+        out = np.zeros(len(a))
+        for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
+            (ci, wi), (cj, wj) = self.rows[i], self.rows[j]
+            _, ii, jj = np.intersect1d(ci, cj, assume_unique=True, return_indices=True)
+            out[k] = float(np.dot(wi[ii], wj[jj]))
         return out
 
     # --- updating ---------------------------------------------------------------------
@@ -331,7 +390,7 @@ class SimilarityIndex:
         if len(affected) > len(keys) // 4:
             return False
         self.generation += 1
-        self._x = None
+        self._x = self._columns = None
         if self._tags is not None:
             self._tag_columns(changed)
         for i in sorted(affected):
@@ -356,17 +415,24 @@ class SimilarityIndex:
         was never stored, so other lists are searched again."""
         np = _np()
         n = len(self.keys)
-        x = self.matrix()
-        xt = x.T.tocsr()
-        for i, cand in zip(affected, self._search(affected, x, xt), strict=True):
+        for i, cand in zip(affected, self._search(affected), strict=True):
             self.cands[i] = cand
         affected_arr = np.array(affected, dtype=np.int64)
         is_affected = np.zeros(n, dtype=bool)
         is_affected[affected_arr] = True
-        touched = (x @ x[affected].T).tocoo()  # every article against the affected ones
-        tr = touched.row.astype(np.int64)
-        tc = affected_arr[touched.col.astype(np.int64)]
-        ts = touched.data.astype(np.float64)
+        # Every article against the affected ones.
+        if len(affected) <= SMALL:
+            found = [self.scores(i) for i in affected]
+            hit = [np.flatnonzero(f) for f in found]
+            tr = np.concatenate(hit)
+            tc = np.repeat(affected_arr, [len(h) for h in hit])
+            ts = np.concatenate([f[h] for f, h in zip(found, hit, strict=True)])
+        else:
+            x = self.matrix()
+            touched = (x @ x[affected].T).tocoo()
+            tr = touched.row.astype(np.int64)
+            tc = affected_arr[touched.col.astype(np.int64)]
+            ts = touched.data.astype(np.float64)
         lengths = np.array([len(c) for c, _ in self.cands], dtype=np.int64)
         r, c, s = self.candidates(lengths)
         # A full list keeps nothing scored below its old last entry: the merge either stays above
@@ -409,7 +475,7 @@ class SimilarityIndex:
             self.cands[i] = (mc[lo:hi], ms[lo:hi])
         again = np.flatnonzero(redo).tolist()
         if again:
-            for i, cand in zip(again, self._search(again, x, xt), strict=True):
+            for i, cand in zip(again, self._search(again), strict=True):
                 self.cands[i] = cand
 
     # --- reading ------------------------------------------------------------------------
@@ -432,11 +498,14 @@ class SimilarityIndex:
         found = list(map(self.explained.get, codes))
         if None in found:
             todo = [code for code, words in zip(codes, found, strict=True) if words is None]
-            x = self.matrix(EXPLAIN_TERMS)
             tags = self._tags if self._tags is not None else self._tag_columns()
             col_ids = np.array(self.col_ids, dtype=np.int64)
-            for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
-                self._explain(todo[start:start + 8192], x, top, tags, col_ids)
+            if len(todo) <= SMALL * 16:
+                self._explain_each(todo, top, tags, col_ids)
+            else:
+                x = self.matrix(EXPLAIN_TERMS)
+                for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
+                    self._explain(todo[start:start + 8192], x, top, tags, col_ids)
             found = list(map(self.explained.__getitem__, codes))
         return found  # type: ignore[return-value]
 
@@ -457,16 +526,31 @@ class SimilarityIndex:
         cols = pc.tolist()
         names: dict[int, dict[int, str]] = {}
         for k, code in enumerate(todo):
-            lo, hi = bounds[k], bounds[k + 1]
-            if lo == hi:
-                self.explained[code] = ()
-                continue
-            i = code >> 32
-            own = names.get(i)
-            if own is None:
-                f = self.feats[i]
-                own = names[i] = dict(zip(self.full[i][0][:len(f.ids) // 8].tolist(), f.term_list(), strict=True))
-            self.explained[code] = tuple(map(own.__getitem__, cols[lo:hi]))
+            self.explained[code] = self._name(code >> 32, cols[bounds[k]:bounds[k + 1]], names)
+
+    def _explain_each(self, todo: list[int], top: int, tags: Any, col_ids: Any) -> None:
+        """``_explain`` pair by pair, for a few pairs: the same words, without scipy."""
+        np = _np()
+        names: dict[int, dict[int, str]] = {}
+        for code in todo:
+            i, j = code >> 32, code & 0xFFFFFFFF
+            (ci, wi), (cj, wj) = self.rows[i], self.rows[j]
+            ci, wi, cj, wj = ci[:EXPLAIN_TERMS], wi[:EXPLAIN_TERMS], cj[:EXPLAIN_TERMS], wj[:EXPLAIN_TERMS]
+            common, ii, jj = np.intersect1d(ci, cj, assume_unique=True, return_indices=True)
+            words = ~tags[common]
+            common, pv = common[words], (wi[ii] * wj[jj])[words]
+            order = np.lexsort((col_ids[common], -np.round(pv, ROUND)))[:top]
+            self.explained[code] = self._name(i, common[order].tolist(), names)
+
+    def _name(self, i: int, cols: list[int], names: dict[int, dict[int, str]]) -> tuple[str, ...]:
+        """Article i's words of the columns ``cols``, as it spells them."""
+        if not cols:
+            return ()
+        own = names.get(i)
+        if own is None:
+            f = self.feats[i]
+            own = names[i] = dict(zip(self.full[i][0][:len(f.ids) // 8].tolist(), f.term_list(), strict=True))
+        return tuple(map(own.__getitem__, cols))
 
     def _tag_columns(self, rows: list[int] | None = None) -> Any:
         """Which columns are tags (a tag's entries come after an article's words); kept, and brought

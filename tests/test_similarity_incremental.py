@@ -97,3 +97,26 @@ def test_a_new_use_of_a_word_moves_other_vectors_only_when_its_frequency_changes
     changed = {keys[i] for i in range(200) if index.versions[i] == index.generation}
     assert changed == ({keys[i] for i in range(having)} | {keys[150]} if moved else {keys[150]})
     assert got == S.compute(keys, after, stamps, {}, config)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A few rows are scored with numpy alone (an edit's build need not import scipy), many with
+    scipy and sparse_dot_topn: both give the same lists, ties at the cut included (half the
+    articles here share one word and nothing else)."""
+    from digest import similarity_index
+
+    rng = random.Random(seed)
+    config = RelatedConfig()
+    keys = [f"k{i:03d}" for i in range(150)]
+    feats = [S.features(f"title{i}", "", ("common " if i % 2 else "") + " ".join(rng.sample(VOCABULARY[:60], 3)),
+                        rng.sample(["a", "b", "c"], rng.randint(0, 1)), "en", config, frozenset()) for i in range(150)]
+    stamps = [float(rng.randint(0, 30) * 86400) for _ in keys]
+    links = {k: tuple(rng.sample(keys, 2)) for k in keys[:20]}
+    found = []
+    for small in (0, 10**6):
+        monkeypatch.setattr(similarity_index, "SMALL", small)
+        found.append(S.compute(keys, feats, stamps, links, config))
+    assert found[0] == found[1]
+    assert any(item.reason == "linked" for items in found[0].values() for item in items)
+    assert any(item.terms for items in found[0].values() for item in items)
