@@ -10,7 +10,9 @@ pickle files, so that a build which finds nothing changed reads only the small o
   the related-story results with the hash of their inputs; and the related-story
   search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt;
 
-and a ``templates/`` folder where Jinja2 keeps compiled templates (``theme.py``).
+and a ``templates/`` folder where Jinja2 keeps compiled templates, with
+``template-references.pickle`` beside it: which templates each template source
+references (``theme.py``).
 
 Entries are keyed by the hash of what they were made from, so a stale entry is never
 used. A damaged or foreign cache is ignored, never an error. ``digest build`` writes the

@@ -314,14 +314,22 @@ class Renderer:
                                      f"{int(key in m.unpublished)}{int(a.date > self.now)}")
         return sig
 
+    def all_sigs(self) -> dict[str, str]:
+        """``article_sig`` of every article (the fingerprints of a site's pages read most of them)."""
+        if len(self._sigs) < len(self.model.articles):
+            for key in self.model.articles:
+                if key not in self._sigs:
+                    self.article_sig(key)
+        return self._sigs
+
     def fingerprint(self, page: Page) -> str:
         """Hash of every input of the page's HTML: equal fingerprints, equal bytes."""
         m = self.model
-        sig = self.article_sig
+        sig = self.all_sigs().__getitem__
         parts = [self.config_fp, self.template_fingerprint(page.template), self.template_fingerprint(CARD_TEMPLATE),
                  page.kind, page.path, page.key, str(page.number), str(page.total), page.title, repr(page.when),
                  repr(page.links)]
-        parts += [sig(k) for k in page.items]
+        parts += map(sig, page.items)
         if page.kind == "article":
             key = page.key
             parts.append(sig(key))
@@ -329,17 +337,19 @@ class Renderer:
             for item in m.related.get(key, ()):
                 if item.key is None:
                     parts.append(repr(item.external))
-                else:
+                elif item.shared_tags:
                     shared = "\x1f".join(m.tags[t].name for t in item.shared_tags if t in m.tags)
                     parts.append(f"{sig(item.key)}\x1d{item.reason}\x1d{item.terms}\x1d{shared}")
-            parts += [sig(k) for k in m.threads.get(key, ())]
+                else:
+                    parts.append(f"{sig(item.key)}\x1d{item.reason}\x1d{item.terms}\x1d")
+            parts += map(sig, m.threads.get(key, ()))
         elif page.kind == "tag":
             parts.append(m.tags[page.key].name)
         elif page.kind == "tags":
             parts += [f"{t.key}\x1f{t.name}\x1f{len(t.articles)}" for t in m.tags.values()]
         elif page.kind == "home" and page.number == 1 and (edition := self.latest_edition()) is not None:
             parts.append(edition.path)
-            parts += [sig(k) for k in edition.items]
+            parts += map(sig, edition.items)
         elif page.kind == "search":
             parts.append(str(self.search_bundle))
         return hashlib.blake2b("\x1c".join(parts).encode(), digest_size=16).hexdigest()

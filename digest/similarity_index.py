@@ -150,13 +150,14 @@ class SimilarityIndex:
     _x: Any = field(default=None, repr=False, compare=False)  # the vectors as a matrix, while they hold
     _tags: Any = field(default=None, repr=False, compare=False)  # numpy bool [columns]: tag columns
     _columns: Any = field(default=None, repr=False, compare=False)  # the vectors by column, while they hold
+    _flat: Any = field(default=None, repr=False, compare=False)  # the vectors' entries in a row, while they hold
 
     # --- pickling: a few large arrays rather than tens of thousands of small ones -------
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("full", "rows", "cands", "feats", "_x", "_tags", "_columns")}
+                 if k not in ("full", "rows", "cands", "feats", "_x", "_tags", "_columns", "_flat")}
         state["feats"] = None
         for name in ("full", "rows", "cands"):
             pairs = getattr(self, name)
@@ -167,7 +168,7 @@ class SimilarityIndex:
         for name in ("full", "rows", "cands"):
             first, second = state[name]
             state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
-        state["_x"] = state["_tags"] = state["_columns"] = None
+        state["_x"] = state["_tags"] = state["_columns"] = state["_flat"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -267,31 +268,47 @@ class SimilarityIndex:
         short = np.concatenate(([0], np.cumsum(lengths))).astype(np.int64)
         return sparse.csr_matrix((data[keep], cols[keep], short), shape=x.shape)
 
+    def entries(self) -> tuple[Any, Any, Any, list[int]]:
+        """Every vector's entries in one run: (columns, weights, article of each, [rows scored from them])."""
+        np = _np()
+        if self._flat is None:
+            n = len(self.rows)
+            lengths = np.fromiter((len(c) for c, _ in self.rows), dtype=np.int64, count=n)
+            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
+            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
+            self._flat = (cols, data, np.repeat(np.arange(n, dtype=np.int64), lengths), [0])
+        return self._flat
+
     def by_column(self) -> tuple[Any, Any, Any]:
         """The vectors by column (an inverted index): (where each column's entries start, their
         articles, their weights). Kept while the vectors hold."""
         np = _np()
         if self._columns is None:
-            n = len(self.rows)
-            lengths = np.fromiter((len(c) for c, _ in self.rows), dtype=np.int64, count=n)
-            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
-            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
-            owners = np.repeat(np.arange(n, dtype=np.int64), lengths)
-            order = np.argsort(cols, kind="stable")
+            cols, data, owners, _ = self.entries()
+            order = np.argsort(cols)
             starts = np.concatenate(([0], np.cumsum(np.bincount(cols, minlength=len(self.col_ids)))))
             self._columns = (starts.astype(np.int64), owners[order], data[order])
         return self._columns
 
     def scores(self, i: int) -> Any:
-        """Article i's similarity to every article (a row of X·Xᵀ), from the inverted index."""
+        """Article i's similarity to every article (a row of X·Xᵀ). The first few rows are scored
+        against every entry (a few milliseconds each); then an inverted index pays for itself."""
         np = _np()
-        starts, owners, data = self.by_column()
+        n = len(self.rows)
         cols, w = self.rows[i]
+        if self._columns is None:
+            all_cols, data, owners, scored = self.entries()
+            scored[0] += 1
+            if scored[0] <= 16:
+                dense = np.zeros(len(self.col_ids))
+                dense[cols] = w
+                return np.bincount(owners, weights=dense[all_cols] * data, minlength=n)
+        starts, owners, data = self.by_column()
         lo = starts[cols]
         lengths = starts[cols + 1] - lo
         ends = np.cumsum(lengths)
         at = np.repeat(lo - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
-        return np.bincount(owners[at], weights=data[at] * np.repeat(w, lengths), minlength=len(self.rows))
+        return np.bincount(owners[at], weights=data[at] * np.repeat(w, lengths), minlength=n)
 
     def _search(self, which: list[int]) -> list[tuple[Any, Any]]:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
@@ -327,7 +344,12 @@ class SimilarityIndex:
         s = self.scores(i)
         s[i] = 0.0
         c = np.flatnonzero(s > 0)
-        return canonical(c, s[c], self.limit)
+        s = s[c]
+        if len(c) > self.limit:  # only those scoring at least the limit-th best (ties included) can be in it
+            floor = np.round(np.partition(s, len(s) - self.limit)[len(s) - self.limit], ROUND)
+            top = np.round(s, ROUND) >= floor
+            c, s = c[top], s[top]
+        return canonical(c, s, self.limit)
 
     def dots(self, a: Any, b: Any) -> Any:
         """The similarity of each pair of articles (a[k], b[k])."""
@@ -390,7 +412,7 @@ class SimilarityIndex:
         if len(affected) > len(keys) // 4:
             return False
         self.generation += 1
-        self._x = self._columns = None
+        self._x = self._columns = self._flat = None
         if self._tags is not None:
             self._tag_columns(changed)
         for i in sorted(affected):

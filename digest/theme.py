@@ -35,6 +35,9 @@ def builtin_theme_dir() -> Path:
         return Path(__file__).resolve().parent.parent / "themes" / "default"
 
 
+REFERENCES = "template-references.pickle"  # in the build cache: see Theme._references
+
+
 class Theme:
     """The theme chain of a site: its own theme folder (if any) over the built-in default."""
 
@@ -42,6 +45,7 @@ class Theme:
         self.config = config
         # Compiled templates go to the build cache, except for builds that write nothing (digest check).
         self.compiled = config.cache_path / "templates" if keep_compiled else None
+        self._refs: dict[str, tuple[str, ...]] | None = None  # see _references
         self.dirs: list[Path] = []
         builtin = builtin_theme_dir()
         own = config.root / "themes" / config.theme
@@ -83,10 +87,35 @@ class Theme:
     def fingerprint(self, env: jinja2.Environment, template: str) -> str:
         """Hash of a template and everything it extends, includes or imports."""
         h = hashlib.blake2b(digest_size=12)
-        for name in sorted(template_closure(env, template)):
+        for name in sorted(template_closure(env, template, self._references(env))):
             source = env.loader.get_source(env, name)[0] if env.loader else ""
             h.update(name.encode() + b"\0" + source.encode() + b"\0")
         return h.hexdigest()
+
+    def _references(self, env: jinja2.Environment) -> dict[str, tuple[str, ...]]:
+        """Which templates each template's source references, by the hash of the source. Kept in
+        the build cache, so that a build parses only the templates that changed to know it."""
+        if self._refs is not None:
+            return self._refs
+        from digest.cache import _read, _write
+
+        path = self.compiled.parent / REFERENCES if self.compiled else None
+        found = _read(path) if path else None
+        known: dict[str, tuple[str, ...]] = found if isinstance(found, dict) else {}
+        refs: dict[str, tuple[str, ...]] = {}
+        for folder in self.template_dirs:
+            for _, file in _walk(folder):
+                try:
+                    source = file.read_text(encoding="utf-8")
+                except (OSError, UnicodeDecodeError):
+                    continue
+                key = _source_key(source)
+                if key not in refs:
+                    refs[key] = known[key] if key in known else _parse_references(env, source)
+        if path and refs != known:
+            _write(path.parent, REFERENCES, refs)
+        self._refs = refs
+        return refs
 
 
 _ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
@@ -148,8 +177,9 @@ def _walk(root: Path, skip_suffix: str = "") -> Iterator[tuple[str, Path]]:
             yield prefix + name, Path(dirpath, name)
 
 
-def template_closure(env: jinja2.Environment, name: str) -> set[str]:
-    """A template and every template it references, transitively."""
+def template_closure(env: jinja2.Environment, name: str, known: dict[str, tuple[str, ...]] | None = None) -> set[str]:
+    """A template and every template it references, transitively. ``known``: the references of
+    template sources, by ``_source_key`` (sources not in it are parsed)."""
     seen: set[str] = set()
     todo = [name]
     while todo:
@@ -159,11 +189,22 @@ def template_closure(env: jinja2.Environment, name: str) -> set[str]:
         seen.add(current)
         try:
             source = env.loader.get_source(env, current)[0]
-            refs = jinja_meta.find_referenced_templates(env.parse(source))
         except (jinja2.TemplateError, OSError):
             continue
-        todo.extend(r for r in refs if r)
+        refs = known.get(_source_key(source)) if known is not None else None
+        todo.extend(refs if refs is not None else _parse_references(env, source))
     return seen
+
+
+def _source_key(source: str) -> str:
+    return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+
+
+def _parse_references(env: jinja2.Environment, source: str) -> tuple[str, ...]:
+    try:
+        return tuple(r for r in jinja_meta.find_referenced_templates(env.parse(source)) if r)
+    except jinja2.TemplateError:
+        return ()
 
 
 @lru_cache(maxsize=64)

@@ -216,6 +216,27 @@ def test_compiled_templates_are_kept_in_the_cache_and_follow_template_edits(site
     assert texts(page(site.out("index.html")), "//div[@class='two']") == ["A"]
 
 
+def test_a_template_that_starts_including_another_follows_that_ones_edits(site: Site, cli) -> None:
+    """Which templates a template includes is kept in the build cache by the template's source:
+    a new include is seen, and so are the included template's later edits."""
+    from digest import theme
+
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    card = site.write("themes/mine/templates/partials/card.html", '<div class="one">{{ a.title }}</div>')
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert (site.root / ".digest-cache" / theme.REFERENCES).exists()
+    site.write("themes/mine/templates/partials/badge.html", '<b class="badge">first</b>')
+    card.write_text('<div class="one">{{ a.title }}{% include "partials/badge.html" %}</div>')
+    theme._ENVIRONMENTS.clear()  # as in a new process
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert texts(page(site.out("index.html")), "//b[@class='badge']") == ["first"]
+    site.write("themes/mine/templates/partials/badge.html", '<b class="badge">second</b>')
+    theme._ENVIRONMENTS.clear()
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert texts(page(site.out("index.html")), "//b[@class='badge']") == ["second"]
+
+
 def test_no_javascript_needed_to_read(example: Site) -> None:
     for path in [example.out("index.html"), *article_paths(example)[:3]]:
         doc = lxml.html.fromstring(path.read_bytes())
