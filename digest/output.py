@@ -251,6 +251,8 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
     cache.state.outputs[str(out_dir)] = OutputState(manifest=writer.new, pages=len(r.model.pages),
                                                     feeds=len(specs) * 3)
     cache.own.add(str(out_dir))
+    for gone in [k for k in cache.state.outputs if not os.path.isdir(k)]:
+        del cache.state.outputs[gone]  # output folders since deleted (a --output to a temporary folder)
     if keep:
         cache.scratch[memo_key] = memo
     cache.state_dirty = True

@@ -31,6 +31,21 @@ class Entry(FastPickle):
     mtime_ns: int
 
 
+class Manifest(dict[str, Entry]):
+    """Output path -> Entry, as kept in the build cache: pickled as columns, several times faster to
+    save and load than one object per file."""
+
+    def __reduce__(self) -> tuple[object, tuple[object, ...]]:
+        entries = self.values()
+        return (_restore_manifest, (list(self), [e.hash for e in entries], [e.fingerprint for e in entries],
+                                    [e.size for e in entries], [e.mtime_ns for e in entries]))
+
+
+def _restore_manifest(paths: list[str], hashes: list[str], fingerprints: list[str], sizes: list[int],
+                      mtimes: list[int]) -> Manifest:
+    return Manifest(zip(paths, map(Entry, hashes, fingerprints, sizes, mtimes), strict=True))
+
+
 def file_hash(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=16).hexdigest()
 
@@ -55,7 +70,7 @@ class Writer:
         if self.staging.exists():
             shutil.rmtree(self.staging)
         self.staging.mkdir(parents=True)
-        self.new: dict[str, Entry] = {}
+        self.new: Manifest = Manifest()
         self.staged: list[str] = []
         self._made: set[Path] = set()  # staging folders known to exist (per process)
 

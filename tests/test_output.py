@@ -117,3 +117,25 @@ def test_stop_leaves_the_unstarted_chunks_to_the_caller() -> None:
     early.stop()
     assert early.done == {("page", i) for i in range(4)} and claimed.value == len(chunks)
     assert output._run_claimed(chunks, claimed) == []  # nothing left for it to take
+
+
+def test_the_manifest_is_kept_as_columns_and_only_for_output_folders_that_exist(site: Site, tmp_path) -> None:
+    import pickle
+    import shutil
+
+    from digest.cache import Cache
+    from digest.writer import Manifest
+
+    site.add("a.md", "A", source={"name": "Wire"})
+    elsewhere = tmp_path / "elsewhere"
+    Builder(site.root, BuildOptions(output=elsewhere)).build()
+    result = Builder(site.root).build()
+    state = Cache(result.config.cache_path).state
+    assert set(state.outputs) == {str(elsewhere), str(result.config.output_path)}
+    manifest = state.outputs[str(result.config.output_path)].manifest
+    assert isinstance(manifest, Manifest) and "index.html" in manifest
+    assert pickle.loads(pickle.dumps(manifest)) == manifest
+    shutil.rmtree(elsewhere)
+    site.add("b.md", "B", source={"name": "Wire"})
+    Builder(site.root).build()
+    assert set(Cache(result.config.cache_path).state.outputs) == {str(result.config.output_path)}
