@@ -159,6 +159,10 @@ class Builder:
 
             # A cold build renders the other pages and the feeds meanwhile, in a process of its own.
             early = start_early(config, len(pages), cache, lambda: self._renderer(model, theme, now, search_bundle))
+        if self.options.keep:
+            from digest.similarity_index import preload
+
+            preload()  # a long-lived builder imports scipy once; a one-off edit build does without
         try:
             related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
             problems.raise_if_errors()

@@ -9,6 +9,8 @@
 * Candidates come from an inverted index (the sparse product of the vectors),
   never from comparing every pair: sub-quadratic; it is computed with sparse
   matrices (scipy), its top kept by sparse_dot_topn without materialising it.
+  The few rows an edit changes are scored with numpy alone (scipy's import
+  takes longer than they do).
 * A ``.md`` link between two bodies, in either direction, multiplies their similarity
   (``weights.links``) and puts the linked story ahead of an unlinked one as similar.
 * The same language is preferred; an optional window limits how far apart in

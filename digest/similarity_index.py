@@ -14,12 +14,16 @@ the same, almost all of that still holds:
 
 The result is exactly what a clean computation gives (the incremental-build test
 checks it): the same vectors, computed the same way, and the same canonical cut of
-each candidate list (score, then article).
+each candidate list (score, then article). Many rows at once are searched with scipy
+and sparse_dot_topn; a few (``SMALL``: an edit's) with numpy alone, first against
+every entry, then from an inverted index by column (``scores``). Both give the same
+lists: a row with more ties at sparse_dot_topn's cut than ``SLACK`` is searched again.
 """
 
 from __future__ import annotations
 
 import bisect
+import sys
 import zlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -32,14 +36,31 @@ MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing abou
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
-SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row:
-#             a one-article edit's build then never imports scipy, which takes longer than its update
+SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row,
+#             in a process that has not loaded scipy: a one-article edit's `digest build` then never
+#             imports it, which takes longer than the update (a long-lived process loads it: ``preload``)
 
 
 def _np() -> Any:
     import numpy as np
 
     return np
+
+
+def _scipy_loaded() -> bool:
+    return "sparse_dot_topn" in sys.modules
+
+
+def _by_numpy(count: int, small: int) -> bool:
+    """Whether ``count`` rows or pairs are best computed with numpy alone (see SMALL)."""
+    return count <= small and not _scipy_loaded()
+
+
+def preload() -> None:
+    """Load scipy and sparse_dot_topn now: a long-lived process (digest serve) pays their import once,
+    then computes even an edit's few rows with them (faster than numpy alone once loaded)."""
+    import sparse_dot_topn  # noqa: F401
+    from scipy import sparse  # noqa: F401
 
 
 def canonical(c: Any, s: Any, limit: int) -> tuple[Any, Any]:
@@ -151,13 +172,14 @@ class SimilarityIndex:
     _tags: Any = field(default=None, repr=False, compare=False)  # numpy bool [columns]: tag columns
     _columns: Any = field(default=None, repr=False, compare=False)  # the vectors by column, while they hold
     _flat: Any = field(default=None, repr=False, compare=False)  # the vectors' entries in a row, while they hold
+    _xt: Any = field(default=None, repr=False, compare=False)  # the matrix transposed, while the vectors hold
 
     # --- pickling: a few large arrays rather than tens of thousands of small ones -------
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
         state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("full", "rows", "cands", "feats", "_x", "_tags", "_columns", "_flat")}
+                 if k not in ("full", "rows", "cands", "feats", "_x", "_xt", "_tags", "_columns", "_flat")}
         state["feats"] = None
         for name in ("full", "rows", "cands"):
             pairs = getattr(self, name)
@@ -168,7 +190,7 @@ class SimilarityIndex:
         for name in ("full", "rows", "cands"):
             first, second = state[name]
             state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
-        state["_x"] = state["_tags"] = state["_columns"] = state["_flat"] = None
+        state["_x"] = state["_xt"] = state["_tags"] = state["_columns"] = state["_flat"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -312,7 +334,7 @@ class SimilarityIndex:
 
     def _search(self, which: list[int]) -> list[tuple[Any, Any]]:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
-        if len(which) <= SMALL:
+        if _by_numpy(len(which), SMALL):
             return [self._search_one(i) for i in which]
         from sparse_dot_topn import sp_matmul_topn
 
@@ -320,7 +342,9 @@ class SimilarityIndex:
 
         np = _np()
         x = self.matrix()
-        xt = x.T.tocsr()
+        if self._xt is None:
+            self._xt = x.T.tocsr()
+        xt = self._xt
         part = x[which] if len(which) != x.shape[0] else x
         threads = max(1, cpu_count()) if len(which) > 256 else 1
         top_n = self.limit + 1 + SLACK
@@ -354,7 +378,7 @@ class SimilarityIndex:
     def dots(self, a: Any, b: Any) -> Any:
         """The similarity of each pair of articles (a[k], b[k])."""
         np = _np()
-        if len(a) > SMALL * 16:
+        if not _by_numpy(len(a), SMALL * 16):
             x = self.matrix()
             return np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
         out = np.zeros(len(a))
@@ -412,7 +436,7 @@ class SimilarityIndex:
         if len(affected) > len(keys) // 4:
             return False
         self.generation += 1
-        self._x = self._columns = self._flat = None
+        self._x = self._xt = self._columns = self._flat = None
         if self._tags is not None:
             self._tag_columns(changed)
         for i in sorted(affected):
@@ -443,7 +467,7 @@ class SimilarityIndex:
         is_affected = np.zeros(n, dtype=bool)
         is_affected[affected_arr] = True
         # Every article against the affected ones.
-        if len(affected) <= SMALL:
+        if _by_numpy(len(affected), SMALL):
             found = [self.scores(i) for i in affected]
             hit = [np.flatnonzero(f) for f in found]
             tr = np.concatenate(hit)
@@ -522,7 +546,7 @@ class SimilarityIndex:
             todo = [code for code, words in zip(codes, found, strict=True) if words is None]
             tags = self._tags if self._tags is not None else self._tag_columns()
             col_ids = np.array(self.col_ids, dtype=np.int64)
-            if len(todo) <= SMALL * 16:
+            if _by_numpy(len(todo), SMALL * 16):
                 self._explain_each(todo, top, tags, col_ids)
             else:
                 x = self.matrix(EXPLAIN_TERMS)

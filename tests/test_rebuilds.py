@@ -229,3 +229,26 @@ def test_the_preview_saves_its_cache_with_a_thread_and_keeps_its_own_copy_meanwh
     gate.set()
     cache.save()
     assert (cache.folder / STATE_FILE).exists()
+
+
+def test_a_one_article_edit_builds_without_importing_scipy(site: Site) -> None:
+    """The related stories of an edit's few rows are computed with numpy alone: `digest build` does not
+    pay scipy's import (longer than the whole update) for them. A clean build of many articles does."""
+    from digest import similarity_index
+
+    site.config("title: T\nbase_url: https://example.org/\nsearch:\n  enabled: false\n")
+    count = similarity_index.SMALL + 10
+    for i in range(count):
+        site.add(f"2025/a{i}.md", f"Story {i} on topic {i % 5}", date=f"2025-01-{1 + i % 28:02d}",
+                 body=f"Words about topic {i % 5} and story {i}, with more words on the topic {i % 5}.")
+
+    def imports() -> str:
+        run = subprocess.run([sys.executable, "-X", "importtime", "-m", "digest", "build", "-q", "--site",
+                              str(site.root)], capture_output=True, text=True, check=True)
+        return run.stderr
+
+    assert "sparse_dot_topn" in imports()  # clean: many rows
+    site.add("2025/a3.md", "Story 3 on topic 3, edited", date="2025-01-04",
+             body="Words about topic 3 and story 3, and a new sentence about the topic.")
+    assert "sparse_dot_topn" not in imports() and "scipy" not in imports()
+    assert any("Story 3 on topic 3, edited" in p.read_text(encoding="utf-8") for p in site.out().rglob("*.html"))

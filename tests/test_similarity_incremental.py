@@ -65,7 +65,12 @@ def run(seed: int) -> tuple[int, int]:
 
 
 @pytest.mark.parametrize("block", range(4))
-def test_incremental_related_equals_clean(block: int) -> None:
+def test_incremental_related_equals_clean(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from digest import similarity_index
+
+    # As in `digest build`, which has not loaded scipy: an edit's few rows are scored with numpy
+    # alone, many rows (a clean computation of more than SMALL articles) with scipy.
+    monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
     steps = in_place = 0
     for seed in range(block * 10, block * 10 + 10):
         s, i = run(seed)
@@ -113,6 +118,7 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
                         rng.sample(["a", "b", "c"], rng.randint(0, 1)), "en", config, frozenset()) for i in range(150)]
     stamps = [float(rng.randint(0, 30) * 86400) for _ in keys]
     links = {k: tuple(rng.sample(keys, 2)) for k in keys[:20]}
+    monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
     found = []
     for small in (0, 10**6):
         monkeypatch.setattr(similarity_index, "SMALL", small)
