@@ -209,14 +209,16 @@ class SimilarityIndex:
         term_tf = np.frombuffer(b"".join(f.weights for f in feats), dtype=np.float64)
         tag_ids = np.array(term_ids("\x00#" + t for f in feats for t in f.tags), dtype=np.int64)
         # Each article's words, then its tags: the order _raw_row gives a single article.
-        per_row = np.array(term_counts, dtype=np.int64) + np.array(tag_counts, dtype=np.int64)
+        words, tags = np.array(term_counts, dtype=np.int64), np.array(tag_counts, dtype=np.int64)
+        per_row = words + tags
         rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        source = np.concatenate((np.zeros(len(word_ids), dtype=np.int64), np.ones(len(tag_ids), dtype=np.int64)))
-        entry_row = np.concatenate((np.repeat(np.arange(n, dtype=np.int64), term_counts),
-                                    np.repeat(np.arange(n, dtype=np.int64), tag_counts)))
-        order = np.argsort(entry_row * 2 + source, kind="stable")  # by article, words before tags
-        ids = np.concatenate((word_ids, tag_ids))[order]
-        raw = np.concatenate((term_tf, np.full(len(tag_ids), float(config.weights.tags))))[order]
+        start = np.cumsum(per_row) - per_row  # where each article's entries begin
+        word_at = np.repeat(start - (np.cumsum(words) - words), words) + np.arange(len(word_ids))
+        tag_at = np.repeat(start + words - (np.cumsum(tags) - tags), tags) + np.arange(len(tag_ids))
+        ids = np.empty(len(rows), dtype=np.int64)
+        raw = np.empty(len(rows))
+        ids[word_at], ids[tag_at] = word_ids, tag_ids
+        raw[word_at], raw[tag_at] = term_tf, float(config.weights.tags)
         col_ids, cols = _factorize(ids)
         idx.col_ids = col_ids.tolist()
         idx.col_of = {t: c for c, t in enumerate(idx.col_ids)}
