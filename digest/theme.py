@@ -88,7 +88,7 @@ class Theme:
         """Hash of a template and everything it extends, includes or imports."""
         h = hashlib.blake2b(digest_size=12)
         for name in sorted(template_closure(env, template, self._references(env))):
-            source = env.loader.get_source(env, name)[0] if env.loader else ""
+            source = _source(env, name)
             h.update(name.encode() + b"\0" + source.encode() + b"\0")
         return h.hexdigest()
 
@@ -188,12 +188,25 @@ def template_closure(env: jinja2.Environment, name: str, known: dict[str, tuple[
             continue
         seen.add(current)
         try:
-            source = env.loader.get_source(env, current)[0]
+            source = _source(env, current)
         except (jinja2.TemplateError, OSError):
             continue
         refs = known.get(_source_key(source)) if known is not None else None
         todo.extend(refs if refs is not None else _parse_references(env, source))
     return seen
+
+
+def _source(env: jinja2.Environment, name: str) -> str:
+    """A template's source; a file that is not UTF-8 is the site's error (path:1), not a crash."""
+    if env.loader is None:
+        return ""
+    try:
+        return env.loader.get_source(env, name)[0]
+    except UnicodeDecodeError as exc:
+        folders = getattr(env.loader, "searchpath", [])
+        path = next((Path(f) / name for f in folders if (Path(f) / name).is_file()), Path(name))
+        raise DigestError(f"the template is not UTF-8 text (byte {exc.start}): save it as UTF-8",
+                          path, 1) from None
 
 
 def _source_key(source: str) -> str:
@@ -245,8 +258,12 @@ def template_problem(exc: BaseException, fallback: str) -> Problem:
         return Problem(exc.filename or exc.name or fallback, exc.lineno or 1, f"template error: {exc.message}")
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(fallback, 1, f"template not found: {exc.name}")
+    if isinstance(exc, UnicodeDecodeError):
+        message = "a template it includes, extends or imports is not UTF-8 text: save it as UTF-8"
+    else:
+        message = f"{type(exc).__name__}: {exc}"
     path, line = fallback, 1
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith((".html", ".xml", ".j2", ".txt")):
             path, line = frame.filename, frame.lineno or 1
-    return Problem(path, line, f"template error: {type(exc).__name__}: {exc}")
+    return Problem(path, line, f"template error: {message}")

@@ -237,6 +237,20 @@ def test_a_template_that_starts_including_another_follows_that_ones_edits(site: 
     assert texts(page(site.out("index.html")), "//b[@class='badge']") == ["second"]
 
 
+def test_a_template_that_is_not_utf8_is_reported_by_path(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\nsearch:\n  enabled: false\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    card = site.root / "themes/mine/templates/partials/card.html"
+    card.parent.mkdir(parents=True)
+    card.write_bytes("<div>café {{ a.title }}</div>".encode("latin-1"))
+    built = cli("build", "--site", str(site.root))
+    assert built.code == 1 and "internal error" not in built.err
+    assert "partials/card.html:1: error: the template is not UTF-8 text" in built.err
+    checked = cli("check", "--site", str(site.root))
+    assert checked.code == 1 and "internal error" not in checked.err + checked.out
+    assert "is not UTF-8 text" in checked.err + checked.out
+
+
 def test_no_javascript_needed_to_read(example: Site) -> None:
     for path in [example.out("index.html"), *article_paths(example)[:3]]:
         doc = lxml.html.fromstring(path.read_bytes())
