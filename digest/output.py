@@ -41,13 +41,16 @@ class Job:
 
 
 def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool,
-          early: Early | None = None) -> tuple[list[Job], Any]:
-    """Every output's job, but those ``early`` renders."""
+          early: Early | None = None, fresh: bool = False) -> tuple[list[Job], Any]:
+    """Every output's job, but those ``early`` renders. ``fresh``: the output folder has nothing of
+    a previous build, so every job runs, and each computes its fingerprint itself, on every core."""
     from digest.fingerprints import Memo, fingerprints
 
     if early is not None:
-        pages = [_page_job(r, i) for i in range(len(r.model.pages)) if ("page", i) not in early.done]
-        return pages + _feed_jobs(r, specs, skip=early.done), Memo()
+        pages = [_page_job(r, i, "") for i in range(len(r.model.pages)) if ("page", i) not in early.done]
+        return pages + _feed_jobs(r, specs, skip=early.done, lazy=True), Memo()
+    if fresh and not keep:
+        return [_page_job(r, i, "") for i in range(len(r.model.pages))] + _feed_jobs(r, specs, lazy=True), Memo()
     if keep:
         page_fps, feed_fps, memo = fingerprints(r, specs, memo)
     else:
@@ -58,18 +61,19 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool,
 
 
 def _page_job(r: Renderer, i: int, fp: str | None = None) -> Job:
+    """``fp`` "": the job computes its fingerprint when it runs (``_run_chunk``)."""
     page = r.model.pages[i]
     return Job("page", i, r.fingerprint(page) if fp is None else fp, (output_file(page.path),))
 
 
 def _feed_jobs(r: Renderer, specs: list[feeds.FeedSpec], fps: list[str] | None = None,
-               skip: frozenset[tuple[str, int]] = frozenset()) -> list[Job]:
+               skip: frozenset[tuple[str, int]] = frozenset(), lazy: bool = False) -> list[Job]:
     jobs = []
     for i, spec in enumerate(specs):
         if ("feed", i) in skip:
             continue
         rel = spec.path.lstrip("/")
-        fp = feed_fingerprint(r, spec) if fps is None else fps[i]
+        fp = "" if lazy else feed_fingerprint(r, spec) if fps is None else fps[i]
         jobs.append(Job("feed", i, fp, (rel + "feed.xml", rel + "atom.xml", rel + "feed.json")))
     return jobs
 
@@ -112,8 +116,8 @@ def start_early(config: Any, pages: int, cache: Cache, make_renderer: Callable[[
         return None
     r = make_renderer()
     specs = feeds.feed_specs(r)
-    jobs = [_page_job(r, i) for i, p in enumerate(r.model.pages) if p.kind != "article"]
-    jobs += _feed_jobs(r, specs)
+    jobs = [_page_job(r, i, "") for i, p in enumerate(r.model.pages) if p.kind != "article"]
+    jobs += _feed_jobs(r, specs, lazy=True)
     if len(jobs) < MIN_PARALLEL:
         return None
     chunks = [jobs[i:i + EARLY_CHUNK] for i in range(0, len(jobs), EARLY_CHUNK)]
@@ -168,13 +172,15 @@ def _run_chunk(chunk: list[Job]) -> list[tuple[list[tuple[str, Entry, bool]], li
             if job.kind == "page":
                 page = r.model.pages[job.index]
                 html = r.render(page)
-                files.append(writer.prepare(job.outputs[0], html.encode("utf-8"), job.fingerprint))
+                fp = job.fingerprint or r.fingerprint(page)
+                files.append(writer.prepare(job.outputs[0], html.encode("utf-8"), fp))
             else:
                 spec = specs[job.index]
                 rss, atom = feeds.rss_and_atom(r, spec)
-                files.append(writer.prepare(job.outputs[0], rss, job.fingerprint))
-                files.append(writer.prepare(job.outputs[1], atom, job.fingerprint))
-                files.append(writer.prepare(job.outputs[2], feeds.json_feed(r, spec), job.fingerprint))
+                fp = job.fingerprint or feed_fingerprint(r, spec)
+                files.append(writer.prepare(job.outputs[0], rss, fp))
+                files.append(writer.prepare(job.outputs[1], atom, fp))
+                files.append(writer.prepare(job.outputs[2], feeds.json_feed(r, spec), fp))
         except DigestError as exc:
             problems.extend(exc.problems)
         except Exception as exc:
@@ -215,7 +221,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
         # than the fingerprints cost to compute.
         memo_key = f"fingerprints:{out_dir}"
-        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep, early)
+        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep, early, fresh=not writer.incremental)
         todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
         _STATE.update(renderer=r, writer=writer, specs=specs)
         # Warm what every worker needs before forking, so each does not build it again.

@@ -7,19 +7,20 @@ similarity computation itself lives in ``digest.similarity``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from functools import partial
+from typing import NamedTuple
 
 from digest.content.model import ExternalStory
-from digest.errors import FastPickle
 
 
-@dataclass(frozen=True, slots=True)
-class RelatedItem(FastPickle):
+class RelatedItem(NamedTuple):
     """One entry of an article's related block.
 
     ``reason`` says why it is there: ``editor`` (front matter), ``linked`` (a
     ``.md`` link between the two bodies) or ``similar`` (computed); computed
     entries carry the shared tag keys and top shared terms that chose them.
+    (A named tuple: the build cache holds tens of thousands, and a tuple is the
+    cheapest object to load.)
     """
 
     key: str | None = None
@@ -35,13 +36,14 @@ class RelatedTable(dict[str, list[RelatedItem]]):
     several times faster to save and load than tens of thousands of objects one by one."""
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        fields = RelatedItem.__slots__
-        rows = [(k, [tuple(getattr(i, f) for f in fields) for i in items]) for k, items in self.items()]
-        return (_restore_table, (rows,))
+        return (_restore_table, ([(k, list(map(tuple, items))) for k, items in self.items()],))
+
+
+_as_item = partial(tuple.__new__, RelatedItem)  # the fields as they are: no call of __init__ or __new__
 
 
 def _restore_table(rows: list[tuple[str, list[tuple[object, ...]]]]) -> RelatedTable:
-    return RelatedTable((k, [RelatedItem(*fields) for fields in items]) for k, items in rows)  # type: ignore[arg-type]
+    return RelatedTable((k, list(map(_as_item, items))) for k, items in rows)
 
 
 def merge(explicit: tuple[str | ExternalStory, ...], computed: list[RelatedItem], count: int,

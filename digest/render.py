@@ -334,14 +334,13 @@ class Renderer:
             key = page.key
             parts.append(sig(key))
             parts += [m.paths[t] if t else "-" for t in m.link_targets.get(key, ())]
-            for item in m.related.get(key, ()):
+            for item in m.related.get(key, ()):  # each item's parts begin with a separator of their own
                 if item.key is None:
-                    parts.append(repr(item.external))
-                elif item.shared_tags:
-                    shared = "\x1f".join(m.tags[t].name for t in item.shared_tags if t in m.tags)
-                    parts.append(f"{sig(item.key)}\x1d{item.reason}\x1d{item.terms}\x1d{shared}")
+                    parts.append("\x1d" + repr(item.external))
                 else:
-                    parts.append(f"{sig(item.key)}\x1d{item.reason}\x1d{item.terms}\x1d")
+                    shared = "\x1f".join([m.tags[t].name for t in item.shared_tags if t in m.tags]) \
+                        if item.shared_tags else ""
+                    parts += ("\x1e" + sig(item.key), item.reason, "\x1f".join(item.terms), shared)
             parts += map(sig, m.threads.get(key, ()))
         elif page.kind == "tag":
             parts.append(m.tags[page.key].name)

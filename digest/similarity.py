@@ -57,8 +57,14 @@ def builtin_stop_words() -> frozenset[str]:
 
 def term_counts(text: str, stop: frozenset[str]) -> Counter[str]:
     """Case-folded whole words with their counts; stop words, single letters and numbers dropped."""
-    counts = Counter(WORD.findall(text.casefold()))
-    for w in [w for w in counts if len(w) < 2 or w in stop or w.isdigit()]:
+    return _counted(WORD.findall(text.casefold()), stop)
+
+
+def _counted(words: list[str], stop: frozenset[str]) -> Counter[str]:
+    counts = Counter(words)
+    for w in [w for w in counts if len(w) < 2 or w.isdigit()]:
+        del counts[w]
+    for w in stop & counts.keys():
         del counts[w]
     return counts
 
@@ -87,15 +93,22 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
     from array import array
 
     w = config.weights
-    counts: Counter[str] = Counter()
-    for text, weight in ((title, w.title), (summary, w.summary), (body_text, w.body)):
-        if weight > 0 and text:
-            for term, n in term_counts(text, stop).items():
-                counts[term] += n * weight
+    opening, body_words = _body_words(body_text)
+    counts: dict[str, float] = {}
+    for words, weight in ((WORD.findall(title.casefold()), w.title), (WORD.findall(summary.casefold()), w.summary),
+                          (body_words, w.body)):
+        if weight > 0 and words:
+            found = _counted(words, stop)
+            if not counts:
+                counts = {term: n * weight for term, n in found.items()}
+                continue
+            get = counts.get
+            for term, n in found.items():
+                counts[term] = get(term, 0) + n * weight
     terms = sorted(counts)
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
                     array("q", term_ids(terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
-                    shingle_sketch(body_text))
+                    _sketch(opening))
 
 
 SKETCH_SIZE = 32
@@ -103,14 +116,36 @@ SKETCH_CHARS = 1000
 SHINGLE = 4
 
 
+def _body_words(text: str) -> tuple[list[str], list[str]]:
+    """(the case-folded words of the text's first SKETCH_CHARS characters, those of the whole text),
+    each part of the text read once."""
+    head_text = text[:SKETCH_CHARS].casefold()
+    head = WORD.findall(head_text)
+    if len(text) <= SKETCH_CHARS:
+        return head, head
+    tail_text = text[SKETCH_CHARS:].casefold()  # casefold maps each character on its own
+    tail = WORD.findall(tail_text)
+    if head and tail and WORD.match(head_text[-1]) and WORD.match(tail_text[0]):
+        return head, [*head[:-1], head[-1] + tail[0], *tail[1:]]  # a word across the cut is one word
+    return head, head + tail
+
+
 def shingle_sketch(text: str) -> bytes:
     """A bottom-k sketch of the text's word 4-grams: enough to tell a copy from a follow-up."""
-    import heapq
+    return _sketch(WORD.findall(text[:SKETCH_CHARS].casefold()))  # the opening is enough to recognise a copy
+
+
+def _sketch(words: list[str]) -> bytes:
     from array import array
 
-    words = WORD.findall(text[:SKETCH_CHARS].casefold())  # the opening is enough to recognise a copy
-    hashes = {zlib.crc32(" ".join(words[i:i + SHINGLE]).encode()) for i in range(max(1, len(words) - SHINGLE + 1))}
-    return array("I", heapq.nsmallest(SKETCH_SIZE, hashes)).tobytes() if words else b""
+    if not words:
+        return b""
+    encoded = list(map(str.encode, words))
+    if len(encoded) < SHINGLE:
+        grams: Iterable[bytes] = [b" ".join(encoded)]
+    else:  # every run of SHINGLE words, joined by spaces
+        grams = map(b" ".join, zip(*(encoded[i:] for i in range(SHINGLE)), strict=False))
+    return array("I", sorted(set(map(zlib.crc32, grams)))[:SKETCH_SIZE]).tobytes()
 
 
 def resemblance(a: bytes, b: bytes) -> float:

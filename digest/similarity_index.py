@@ -80,15 +80,88 @@ def _signature(f: Any) -> bytes:
     return h.digest()
 
 
-def _pack(arrays: list[Any]) -> tuple[Any, Any]:
-    np = _np()
-    lengths = np.array([len(a) for a in arrays], dtype=np.int64)
-    return (np.concatenate(arrays) if arrays else np.zeros(0)), lengths
+class Packed:
+    """One array pair per article (columns and weights, or candidates and scores), held as two flat
+    arrays and where each article's part ends, with the pairs replaced since held aside until the
+    next ``flat``: the build cache loads two arrays, not tens of thousands, and reading them all at
+    once (``flat``, ``lengths``) costs nothing while none changed. A pair read is a view."""
 
+    __slots__ = ("_a", "_b", "_ends", "_over")
 
-def _unpack(data: Any, lengths: Any) -> list[Any]:
-    np = _np()
-    return np.split(data, np.cumsum(lengths)[:-1]) if len(lengths) else []
+    def __init__(self, a: Any, b: Any, lengths: Any):
+        np = _np()
+        self._a, self._b = a, b
+        self._ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
+        self._over: dict[int, tuple[Any, Any]] = {}
+
+    @classmethod
+    def of(cls, pairs: list[tuple[Any, Any]], dtypes: tuple[Any, Any]) -> Packed:
+        np = _np()
+        lengths = [len(a) for a, _ in pairs]
+        if not pairs:
+            return cls(np.zeros(0, dtype=dtypes[0]), np.zeros(0, dtype=dtypes[1]), lengths)
+        return cls(np.concatenate([a for a, _ in pairs]).astype(dtypes[0], copy=False),
+                   np.concatenate([b for _, b in pairs]).astype(dtypes[1], copy=False), lengths)
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, i: int) -> tuple[Any, Any]:
+        pair = self._over.get(i)
+        if pair is not None:
+            return pair
+        if not 0 <= i < len(self._ends):
+            raise IndexError(i)
+        hi = int(self._ends[i])
+        lo = int(self._ends[i - 1]) if i else 0
+        return self._a[lo:hi], self._b[lo:hi]
+
+    def __setitem__(self, i: int, pair: tuple[Any, Any]) -> None:
+        if not 0 <= i < len(self._ends):
+            raise IndexError(i)
+        self._over[i] = pair
+
+    def __iter__(self) -> Any:
+        return (self[i] for i in range(len(self)))
+
+    def flat(self) -> tuple[Any, Any]:
+        """Every pair's arrays, one after another: (all of the first arrays, all of the second)."""
+        if self._over:
+            self._merge()
+        return self._a, self._b
+
+    def lengths(self) -> Any:
+        np = _np()
+        if self._over:
+            self._merge()
+        return np.diff(self._ends, prepend=0)
+
+    def _merge(self) -> None:
+        """Put the replaced pairs into the flat arrays."""
+        np = _np()
+        lengths = np.diff(self._ends, prepend=0)
+        pieces_a, pieces_b, at = [], [], 0
+        for i in sorted(self._over):
+            a, b = self._over[i]
+            lo = int(self._ends[i - 1]) if i else 0
+            pieces_a += (self._a[at:lo], a)
+            pieces_b += (self._b[at:lo], b)
+            at = int(self._ends[i])
+            lengths[i] = len(a)
+        pieces_a.append(self._a[at:])
+        pieces_b.append(self._b[at:])
+        self._a = np.concatenate(pieces_a).astype(self._a.dtype, copy=False)
+        self._b = np.concatenate(pieces_b).astype(self._b.dtype, copy=False)
+        self._ends = np.cumsum(lengths)
+        self._over = {}
+
+    def __getstate__(self) -> tuple[Any, Any, Any]:
+        a, b = self.flat()
+        return a, b, self._ends
+
+    def __setstate__(self, state: tuple[Any, Any, Any]) -> None:
+        self._a, self._b, self._ends = state
+        self._over = {}
 
 
 def term_ids(terms: Iterable[str]) -> list[int]:
@@ -158,9 +231,9 @@ class SimilarityIndex:
     col_of: dict[int, int] = field(default_factory=dict)  # word or tag id -> column
     col_ids: list[int] = field(default_factory=list)
     df: Any = None  # numpy int64 [columns]
-    full: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, raw weights), unpruned
-    rows: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (columns, weights), the vector
-    cands: list[tuple[Any, Any]] = field(default_factory=list)  # per article: (articles, scores)
+    full: Packed = None  # type: ignore[assignment]  # per article: (columns, raw weights), unpruned
+    rows: Packed = None  # type: ignore[assignment]  # per article: (columns, weights), the vector
+    cands: Packed = None  # type: ignore[assignment]  # per article: (articles, scores), best first
     explained: dict[int, tuple[str, ...]] = field(default_factory=dict)  # (article << 32) | other -> words
     sigs: list[bytes] = field(default_factory=list)  # per article: what its features were
     generation: int = 0  # how many updates changed vectors
@@ -174,22 +247,20 @@ class SimilarityIndex:
     _flat: Any = field(default=None, repr=False, compare=False)  # the vectors' entries in a row, while they hold
     _xt: Any = field(default=None, repr=False, compare=False)  # the matrix transposed, while the vectors hold
 
-    # --- pickling: a few large arrays rather than tens of thousands of small ones -------
+    # --- pickling: a few large arrays (``Packed``) rather than tens of thousands of small ones ---
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        state = {k: v for k, v in self.__dict__.items()
-                 if k not in ("full", "rows", "cands", "feats", "_x", "_xt", "_tags", "_columns", "_flat")}
+        skip = ("feats", "_x", "_xt", "_tags", "_columns", "_flat")
+        state = {k: v for k, v in self.__dict__.items() if k not in skip}
         state["feats"] = None
-        for name in ("full", "rows", "cands"):
-            pairs = getattr(self, name)
-            state[name] = (_pack([a for a, _ in pairs]), _pack([b for _, b in pairs]))
+        # Each word once in the file (the pickle refers back to it): a tenth of the pairs' load time.
+        words: dict[str, str] = {}
+        state["explained"] = {code: tuple([words.setdefault(w, w) for w in named])
+                              for code, named in self.explained.items()}
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        for name in ("full", "rows", "cands"):
-            first, second = state[name]
-            state[name] = list(zip(_unpack(*first), _unpack(*second), strict=True))
         state["_x"] = state["_xt"] = state["_tags"] = state["_columns"] = state["_flat"] = None
         self.__dict__.update(state)
 
@@ -224,8 +295,7 @@ class SimilarityIndex:
         idx.col_of = {t: c for c, t in enumerate(idx.col_ids)}
         df = np.bincount(cols, minlength=len(col_ids)).astype(np.int64)
         idx.df = df
-        bounds = np.cumsum(per_row)[:-1]
-        idx.full = list(zip(np.split(cols, bounds), np.split(raw, bounds), strict=True))
+        idx.full = Packed(cols, raw, per_row)
         mask, weight = tf_idf(raw, df[cols], n)
         rows, cols, weight = rows[mask], cols[mask], weight[mask]
         by_weight = np.argsort(-weight, kind="stable")  # then by article, stably: exact, ties in input order
@@ -236,9 +306,8 @@ class SimilarityIndex:
         rows, cols, weight = rows[top], cols[top], weight[top]
         norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n))
         weight = weight / np.where(norms > 0, norms, 1.0)[rows]
-        bounds = np.cumsum(np.bincount(rows, minlength=n))[:-1]
-        idx.rows = list(zip(np.split(cols, bounds), np.split(weight, bounds), strict=True))
-        idx.cands = idx._search(list(range(n)))
+        idx.rows = Packed(cols, weight, np.bincount(rows, minlength=n))
+        idx.cands = Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
         idx.sigs = [_signature(f) for f in feats]
         idx.versions = np.zeros(n, dtype=np.int64)
         return idx
@@ -278,12 +347,11 @@ class SimilarityIndex:
         np = _np()
         if self._x is None:
             n = len(self.rows)
-            indptr = np.concatenate(([0], np.cumsum([len(c) for c, _ in self.rows]))).astype(np.int64)
-            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
-            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
-            # Our own copies of its arrays too: scipy may reorder a matrix's entries in place.
-            self._x = (sparse.csr_matrix((data, cols, indptr), shape=(n, max(1, len(self.col_ids)))),
-                       (indptr, cols.copy(), data.copy()))
+            indptr = np.concatenate(([0], np.cumsum(self.rows.lengths()))).astype(np.int64)
+            cols, data = self.rows.flat()
+            # Copies for the matrix: scipy may reorder a matrix's entries in place.
+            self._x = (sparse.csr_matrix((data.copy(), cols.copy(), indptr.copy()),
+                                         shape=(n, max(1, len(self.col_ids)))), (indptr, cols, data))
         x, (indptr, cols, data) = self._x
         if strongest is None:
             return x
@@ -297,10 +365,8 @@ class SimilarityIndex:
         np = _np()
         if self._flat is None:
             n = len(self.rows)
-            lengths = np.fromiter((len(c) for c, _ in self.rows), dtype=np.int64, count=n)
-            cols = np.concatenate([c for c, _ in self.rows]) if n else np.zeros(0, np.int64)
-            data = np.concatenate([w for _, w in self.rows]) if n else np.zeros(0)
-            self._flat = (cols, data, np.repeat(np.arange(n, dtype=np.int64), lengths), [0])
+            cols, data = self.rows.flat()
+            self._flat = (cols, data, np.repeat(np.arange(n, dtype=np.int64), self.rows.lengths()), [0])
         return self._flat
 
     def by_column(self) -> tuple[Any, Any, Any]:
@@ -432,8 +498,8 @@ class SimilarityIndex:
                     moved.add(col)
         affected = set(changed)
         if moved:
-            cols = np.concatenate([c for c, _ in self.full])
-            owners = np.repeat(np.arange(len(self.full), dtype=np.int64), [len(c) for c, _ in self.full])
+            cols = self.full.flat()[0]
+            owners = np.repeat(np.arange(len(self.full), dtype=np.int64), self.full.lengths())
             affected.update(np.unique(owners[np.isin(cols, np.fromiter(moved, dtype=np.int64))]).tolist())
         if len(affected) > len(keys) // 4:
             return False
@@ -481,8 +547,8 @@ class SimilarityIndex:
             tr = touched.row.astype(np.int64)
             tc = affected_arr[touched.col.astype(np.int64)]
             ts = touched.data.astype(np.float64)
-        lengths = np.array([len(c) for c, _ in self.cands], dtype=np.int64)
-        r, c, s = self.candidates(lengths)
+        lengths = self.cands.lengths()
+        r, c, s = self.candidates()
         # A full list keeps nothing scored below its old last entry: the merge either stays above
         # that cut, or the list is searched again anyway. (Most of the product falls away here.)
         floor = np.zeros(n)
@@ -528,15 +594,11 @@ class SimilarityIndex:
 
     # --- reading ------------------------------------------------------------------------
 
-    def candidates(self, lengths: Any = None) -> tuple[Any, Any, Any]:
+    def candidates(self) -> tuple[Any, Any, Any]:
         """Every candidate list as (article, candidate, score) arrays, by article."""
         np = _np()
-        if lengths is None:
-            lengths = [len(c) for c, _ in self.cands]
-        r = np.repeat(np.arange(len(self.cands), dtype=np.int64), lengths)
-        c = np.concatenate([c for c, _ in self.cands]) if self.cands else np.zeros(0, np.int64)
-        s = np.concatenate([s for _, s in self.cands]) if self.cands else np.zeros(0)
-        return r, c, s
+        c, s = self.cands.flat()
+        return np.repeat(np.arange(len(self.cands), dtype=np.int64), self.cands.lengths()), c, s
 
     def shared_terms(self, r: Any, c: Any, top: int = 3) -> list[tuple[str, ...]]:
         """For each pair (r[k], c[k]) of articles: the words that contribute most to its similarity

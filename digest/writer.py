@@ -115,9 +115,11 @@ class Writer:
                 self._made.add(parent)
             with open(target, "wb") as fh:
                 fh.write(data)
+                fh.flush()
+                st = os.fstat(fh.fileno())  # its size and mtime for good: moving a file keeps its mtime
         except OSError as exc:
             raise DigestError(f"cannot write {rel}: {exc.strerror}", self.out_dir, 1) from None
-        return rel, Entry(digest, fingerprint, len(data), 0), True
+        return rel, Entry(digest, fingerprint, st.st_size, st.st_mtime_ns), True
 
     def accept(self, rel: str, entry: Entry, staged: bool) -> None:
         if rel in self.new and staged:
@@ -161,10 +163,6 @@ class Writer:
             for rel in sorted(set(self.old) - set(self.new), reverse=True):
                 removed += _remove(self.out_dir, rel)
             shutil.rmtree(self.staging, ignore_errors=True)
-        for rel in self.staged:  # remember the real mtimes, so the next build can trust them
-            entry = self.new[rel]
-            st = os.stat(self.out_dir / rel)
-            self.new[rel] = Entry(entry.hash, entry.fingerprint, st.st_size, st.st_mtime_ns)
         return written, removed
 
     def _swap(self) -> None:

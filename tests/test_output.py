@@ -3,6 +3,7 @@ rendered while the related stories are computed) and the workers give what one p
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -74,6 +75,22 @@ def test_early_process_and_workers_write_what_one_process_writes(many: Site, mon
     assert started[-1] is None  # one process: nothing early
     assert tree(many.out()) == tree(single)
     assert not [p for p in many.root.iterdir() if ".building-" in p.name]
+
+
+def test_a_fresh_output_records_the_fingerprints_a_later_build_computes(many: Site, monkeypatch) -> None:
+    # On a fresh output folder, the early process and the workers compute each job's fingerprint;
+    # the next build computes them in the parent, and finds every one unchanged.
+    started = spy_early(monkeypatch, slow=True)
+    Builder(many.root, BuildOptions(jobs=2)).build()
+    assert started[-1] is not None and started[-1].done
+    monkeypatch.undo()  # the spy's own stand-in for _run_chunk goes too
+    story = many.root / "content/2025/01/story-0.md"
+    os.utime(story, ns=(story.stat().st_atime_ns, story.stat().st_mtime_ns + 10**9))  # not the no-change shortcut
+    ran: list[int] = []
+    real_run = output._run_chunk
+    monkeypatch.setattr(output, "_run_chunk", lambda chunk: ran.append(len(chunk)) or real_run(chunk))
+    result = Builder(many.root, BuildOptions(jobs=1)).build()
+    assert ran == [] and result.written == 0 and result.pages > 40
 
 
 def test_no_early_process_for_a_build_that_knows_its_previous_output(many: Site, monkeypatch) -> None:

@@ -2,13 +2,27 @@
 
 from __future__ import annotations
 
+import zlib
+from array import array
 from datetime import datetime, timedelta, timezone
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.config import RelatedConfig, RelatedWeights
 from digest.content.model import ExternalStory
 from digest.related import RelatedItem, merge, threads
-from digest.similarity import builtin_stop_words, compute, features, term_counts
-from digest.text import tag_key
+from digest.similarity import (
+    SKETCH_CHARS,
+    SKETCH_SIZE,
+    _body_words,
+    builtin_stop_words,
+    compute,
+    features,
+    shingle_sketch,
+    term_counts,
+)
+from digest.text import WORD, tag_key
 
 STOP = builtin_stop_words()
 T0 = datetime(2025, 1, 1, tzinfo=timezone.utc)
@@ -33,6 +47,40 @@ def test_site_stop_words_are_added():
     stop = STOP | {"monsoon"}
     f = features("Monsoon arrives", "", "The monsoon rains", [], "en", config, stop)
     assert "monsoon" not in f.term_list() and "rains" in f.term_list()
+
+
+# Letters, Devanagari vowel signs and viramas, digits, a letter that case-folds to two (ß), spaces
+# and punctuation: words of every shape, cut anywhere by the sketch's limit.
+_PIECES = st.sampled_from(["a", "B", "ß", "क", "ि", "्", "म", "1", " ", "-", "\u200d", "।"])
+
+
+@given(st.integers(SKETCH_CHARS - 6, SKETCH_CHARS + 6).flatmap(
+    lambda n: st.lists(_PIECES, min_size=n, max_size=n)).map("".join))
+def test_body_words_read_once_are_the_words_of_the_opening_and_of_the_whole(text):
+    opening, words = _body_words(text)
+    assert opening == WORD.findall(text[:SKETCH_CHARS].casefold())
+    assert words == WORD.findall(text.casefold())  # a word across the cut stays one word
+
+
+def test_a_word_across_the_sketch_limit_counts_once_whole():
+    text = "x" * (SKETCH_CHARS - 3) + " किताबें " + "पढ़ीं " * 3
+    assert text[SKETCH_CHARS - 1] != " " and text[SKETCH_CHARS] != " "  # the cut falls inside "किताबें"
+    f = features("", "", text, [], "hi", RelatedConfig(), STOP)
+    assert "किताबें" in f.term_list() and "कि" not in f.term_list() and "ताबें" not in f.term_list()
+
+
+def _reference_sketch(text: str) -> bytes:
+    words = WORD.findall(text[:SKETCH_CHARS].casefold())
+    hashes = {zlib.crc32(" ".join(words[i:i + 4]).encode()) for i in range(max(1, len(words) - 3))}
+    return array("I", sorted(hashes)[:SKETCH_SIZE]).tobytes() if words else b""
+
+
+def test_the_sketch_is_the_smallest_hashes_of_every_run_of_four_words():
+    texts = ["", "one", "two words", "रेल बजट में किराया", " ".join(f"शब्द{i} word{i}" for i in range(400))]
+    for text in texts:
+        assert shingle_sketch(text) == _reference_sketch(text)
+        assert features("", "", text, [], "en", RelatedConfig(), STOP).sketch == _reference_sketch(text)
+    assert len(array("I", shingle_sketch(texts[-1]))) == SKETCH_SIZE
 
 
 def corpus(docs: list[tuple[str, str, list[str], str]], config: RelatedConfig, days: list[int] | None = None,

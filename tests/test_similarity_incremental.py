@@ -130,3 +130,30 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
     assert found[0] == found[1]
     assert any(item.reason == "linked" for items in found[0].values() for item in items)
     assert any(item.terms for items in found[0].values() for item in items)
+
+
+def test_packed_rows_read_replace_flatten_and_pickle_like_a_list_of_pairs():
+    import numpy as np
+
+    from digest.similarity_index import Packed
+
+    rng = random.Random(3)
+    pairs = [(np.array(rng.sample(range(50), k), dtype=np.int64), np.array([rng.random() for _ in range(k)]))
+             for k in (3, 0, 5, 1, 4)]
+    packed = Packed.of(pairs, (np.int64, np.float64))
+    expected = list(pairs)
+    for i, (a, b) in ((1, ([7, 8], [0.5, 0.25])), (4, ([], [])), (0, ([9], [1.0]))):
+        packed[i] = expected[i] = (np.array(a, dtype=np.int64) if a else np.array([]), np.array(b))  # empty: float
+        if i == 4:  # reading them all at once folds what was replaced so far in, and goes on
+            assert [len(a) for a, _ in expected] == packed.lengths().tolist()
+    for copy in (packed, pickle.loads(pickle.dumps(packed))):
+        assert len(copy) == len(expected)
+        for (a, b), (x, y) in zip(copy, expected, strict=True):
+            assert a.tolist() == x.tolist() and b.tolist() == y.tolist()
+        flat_a, flat_b = copy.flat()
+        assert flat_a.dtype == np.int64 and flat_b.dtype == np.float64  # an empty float row did not widen them
+        assert flat_a.tolist() == [c for a, _ in expected for c in a.tolist()]
+        assert flat_b.tolist() == [w for _, b in expected for w in b.tolist()]
+        assert copy.lengths().tolist() == [len(a) for a, _ in expected]
+    with pytest.raises(IndexError):
+        packed[len(expected)]

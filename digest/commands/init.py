@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 from datetime import datetime
-from importlib import metadata, resources
+from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -37,6 +37,8 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
 
 def requirement() -> str:
     """How the Pages workflow should install this digest: where it came from, if pip recorded it."""
+    from importlib import metadata  # here: importing it takes longer than a no-change build
+
     try:
         direct = metadata.distribution("digest-ssg").read_text("direct_url.json")
     except metadata.PackageNotFoundError:

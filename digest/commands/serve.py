@@ -9,15 +9,17 @@ import signal
 import sys
 import threading
 import time
-import webbrowser
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from digest.build import Builder, BuildOptions
 from digest.config import CONFIG_NAME, load_config
 from digest.errors import DigestError, Problem
-from digest.serve.server import Hub, PreviewServer
-from digest.serve.watcher import ChangeQueue, SiteLayout, kinds, start_observer
+
+if TYPE_CHECKING:  # the server and the watcher are imported when the command runs: not by every digest build
+    from digest.serve.server import Hub
+    from digest.serve.watcher import SiteLayout
 
 PREVIEW_DIR = "preview"
 
@@ -64,6 +66,8 @@ class Session:
 
     def configure(self) -> None:
         """Read site.yml for the folders and base path; keep the last good values on error."""
+        from digest.serve.watcher import SiteLayout
+
         config = load_config(self.root)
         self.base_path = config.base_path
         self.out = config.cache_path / PREVIEW_DIR
@@ -146,6 +150,11 @@ def run(args: argparse.Namespace) -> int:
     # millions of young objects behind, and an automatic collection of them (the first allocation
     # after a build starts one; now and then it is a full one, over the whole site model) would hold
     # up the reload.
+    import webbrowser
+
+    from digest.serve.server import Hub, PreviewServer
+    from digest.serve.watcher import ChangeQueue, SiteLayout, kinds, start_observer
+
     gc.disable()
     root = Path(args.site).resolve()
     if not (root / CONFIG_NAME).is_file():
