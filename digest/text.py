@@ -41,9 +41,18 @@ def slugify(text: str, *, lower: bool = True) -> str:
     return _NON_WORD.sub("-", text).strip("-")
 
 
+_SHARP = regex.compile(rf"(?<=[a-z])#(?![{WORD_CHARS}])")  # C#, F#: not a hashtag's mark (#MeToo)
+_PLUS = regex.compile(r"\+")
+
+
 def tag_key(tag: str) -> str:
-    """The identity of a tag: case-insensitive for scripts with case, exact for the rest."""
-    return slugify(nfc(tag).casefold())
+    """The identity of a tag (and its URL segment): case-insensitive for scripts with case, exact
+    for the rest. A ``+``, and a ``#`` that ends a Latin word, are spelled out: "C++", "C#" and "C"
+    stay three tags (``c-plus-plus``, ``c-sharp``, ``c``), while "#MeToo" is the tag "MeToo"."""
+    text = nfc(tag).casefold()
+    if "+" in text or "#" in text:
+        text = _PLUS.sub(" plus ", _SHARP.sub(" sharp ", text))
+    return slugify(text)
 
 
 def clean_tag(tag: str) -> str:

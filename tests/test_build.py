@@ -96,6 +96,20 @@ def test_tag_pages_case_insensitive_and_paginated(built: Site) -> None:
     assert counts["मौसम"] == "2"
 
 
+def test_tags_that_differ_by_a_plus_or_a_sharp_get_pages_of_their_own(site: Site, cli) -> None:
+    site.add("a.md", "Templates in C++", tags=["C++", "#programming"])
+    site.add("b.md", "Records in C#", tags=["c#", "Programming"])
+    site.add("c.md", "Pointers in C", tags=["C"])
+    assert cli("build", "--site", str(site.root)).code == 0
+    listed = {tag: texts(page(site.out(f"tags/{tag}/index.html")), "//article[@class='card']/*[@class='card-title']/a")
+              for tag in ("c-plus-plus", "c-sharp", "c", "programming")}
+    assert listed["c-plus-plus"] == ["Templates in C++"] and listed["c-sharp"] == ["Records in C#"]
+    assert listed["c"] == ["Pointers in C"]
+    assert sorted(listed["programming"]) == ["Records in C#", "Templates in C++"]  # "#programming" is one of them
+    names = texts(page(site.out("tags/index.html")), "//ul[@class='tag-index']/li/a")
+    assert {"C++", "c#", "C"} <= set(names)
+
+
 def test_hindi_tag_url_keeps_every_mark(built: Site) -> None:
     folder = built.out("tags/अंतरराष्ट्रीय-संबंध")
     assert (folder / "index.html").exists()

@@ -43,6 +43,14 @@ def test_slug_is_nfc_normalised():
     assert slugify(decomposed) == "café"
 
 
+def test_tags_that_differ_by_a_plus_or_a_sharp_stay_apart():
+    keys = {tag_key(t) for t in ("C++", "C#", "C", "F#", "Google+")}
+    assert keys == {"c-plus-plus", "c-sharp", "c", "f-sharp", "google-plus"}
+    assert tag_key("c++") == tag_key("C ++") == "c-plus-plus"  # still case- and space-insensitive
+    assert tag_key("#MeToo") == tag_key("MeToo") == "metoo"  # a hashtag's mark is not part of it
+    assert tag_key("#") == "" and tag_key("a#b") == "a-b" and tag_key("शिक्षा#") == "शिक्षा"
+
+
 def test_tag_keys_are_case_insensitive_for_latin_and_exact_for_devanagari():
     assert tag_key("KIM JONG UN") == tag_key("Kim Jong Un") == tag_key("kim  jong un")
     assert tag_key("शिक्षा") != tag_key("शिक्ष")
