@@ -175,6 +175,8 @@ class Builder:
                 kept = cache.scratch.get("views")
                 if kept is None or kept[0] != renderer.config_fp:
                     kept = cache.scratch["views"] = (renderer.config_fp, {})
+                elif len(kept[1]) > len(live):  # articles deleted (or unpublished) since: forget their views
+                    kept = cache.scratch["views"] = (kept[0], {k: v for k, v in kept[1].items() if k in live})
                 renderer.view_memo = kept[1]
             result = BuildResult(config=config, model=model, timings=timings)
             if self.options.write:

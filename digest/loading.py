@@ -22,7 +22,8 @@ from digest.content.loader import ParseResult, ParseSettings, content_hash, find
 from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
-from digest.similarity import Features, builtin_stop_words, features
+from digest.similarity import StoredFeatures, builtin_stop_words, features
+from digest.similarity_index import feature_signature
 from digest.text import reading_minutes, strip_tags, truncate, word_count
 
 SUMMARY_LIMIT = 300
@@ -46,7 +47,8 @@ class FileSettings:
 class Parsed(FastPickle):
     result: ParseResult
     body: RenderedBody | None = None  # without its text (not needed) and HTML (which travels separately)
-    features: Features | None = None
+    features: bytes = b""  # pickled Features: unpickled only when read (similarity.StoredFeatures)
+    feature_sig: bytes = b""  # their similarity_index.feature_signature
 
 
 @dataclass
@@ -54,7 +56,7 @@ class Loaded:
     articles: dict[str, Article] = field(default_factory=dict)  # every article, drafts included
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # html is "": see ``html``
     html: dict[str, bytes] = field(default_factory=dict)  # UTF-8, with placeholders
-    features: dict[str, Features] = field(default_factory=dict)
+    features: dict[str, StoredFeatures] = field(default_factory=dict)
 
 
 def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tuple[bytes, bytes]:
@@ -81,7 +83,8 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
                    words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
-    parsed = Parsed(ParseResult(replace(a, body=""), warnings), info, feats)
+    parsed = Parsed(ParseResult(replace(a, body=""), warnings), info,
+                    pickle.dumps(feats, protocol=pickle.HIGHEST_PROTOCOL), feature_signature(feats))
     return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8")
 
 
@@ -164,12 +167,16 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
 
 def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems,
           memo: dict[str, Any], entry_key: str) -> None:
-    parsed: Parsed | None = memo.get(entry_key)
-    if parsed is None:
-        parsed = memo[entry_key] = pickle.loads(entry[0])
+    known: tuple[Parsed, StoredFeatures | None] | None = memo.get(entry_key)
+    if known is None:
+        parsed: Parsed = pickle.loads(entry[0])
+        a = parsed.result.article
+        stored = StoredFeatures(parsed.feature_sig, a.lang, parsed.features) if a is not None else None
+        known = memo[entry_key] = (parsed, stored)  # the same objects for a long-lived build's next one
+    parsed, stored = known
     problems.extend(parsed.result.problems)
-    if parsed.result.article is not None and parsed.body is not None and parsed.features is not None:
+    if parsed.result.article is not None and parsed.body is not None and stored is not None:
         loaded.articles[key] = parsed.result.article
         loaded.bodies[key] = parsed.body
         loaded.html[key] = entry[1]
-        loaded.features[key] = parsed.features
+        loaded.features[key] = stored

@@ -17,7 +17,7 @@ from digest.content.model import Article, ExternalStory
 from digest.errors import Problems
 from digest.graph import Page, Resolved, Tag, list_pages
 from digest.related import THREAD_SIMILARITY, RelatedItem, RelatedTable, merge, threads
-from digest.similarity import Features
+from digest.similarity import Features, StoredFeatures
 from digest.urls import output_file
 
 
@@ -68,7 +68,7 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], proble
 
 
 def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
-                        features: Mapping[str, Features], resolved: Resolved, cache: Cache,
+                        features: Mapping[str, Features | StoredFeatures], resolved: Resolved, cache: Cache,
                         problems: Problems) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
     """Related stories (explicit first, then computed) and story threads of every article."""
     from digest import similarity

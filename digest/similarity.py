@@ -23,6 +23,7 @@ workers) and cached; ``compute`` is the whole-site step.
 
 from __future__ import annotations
 
+import pickle
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
@@ -86,6 +87,46 @@ class Features(FastPickle):
 
     def term_list(self) -> list[str]:
         return self.terms.split(" ") if self.terms else []
+
+
+class StoredFeatures:
+    """An article's ``Features`` as the build cache keeps them: pickled until a field is read. Its
+    signature (``similarity_index.feature_signature``) and language are at hand: an edit's build
+    compares every article's signature, and reads the words of only the few articles it ranks again."""
+
+    __slots__ = ("_blob", "_features", "lang", "sig")
+
+    def __init__(self, sig: bytes, lang: str, blob: bytes):
+        self.sig, self.lang, self._blob = sig, lang, blob
+        self._features: Features | None = None
+
+    def load(self) -> Features:
+        if self._features is None:
+            self._features = pickle.loads(self._blob)
+        return self._features
+
+    @property
+    def terms(self) -> str:
+        return self.load().terms
+
+    @property
+    def weights(self) -> bytes:
+        return self.load().weights
+
+    @property
+    def ids(self) -> bytes:
+        return self.load().ids
+
+    @property
+    def tags(self) -> tuple[str, ...]:
+        return self.load().tags
+
+    @property
+    def sketch(self) -> bytes:
+        return self.load().sketch
+
+    def term_list(self) -> list[str]:
+        return self.load().term_list()
 
 
 def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], lang: str,

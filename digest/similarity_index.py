@@ -71,9 +71,13 @@ def canonical(c: Any, s: Any, limit: int) -> tuple[Any, Any]:
     return c[order], s[order]
 
 
-def _signature(f: Any) -> bytes:
+def feature_signature(f: Any) -> bytes:
+    """What an article's features are, in 16 bytes (kept with them: ``similarity.StoredFeatures``)."""
     import hashlib
 
+    known = getattr(f, "sig", None)
+    if known is not None:
+        return known  # type: ignore[no-any-return]
     h = hashlib.blake2b(f.ids, digest_size=16)
     h.update(f.weights)
     h.update(repr((f.tags, f.lang)).encode())
@@ -251,7 +255,7 @@ class SimilarityIndex:
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        skip = ("feats", "_x", "_xt", "_tags", "_columns", "_flat")
+        skip = ("feats", "_x", "_xt", "_columns", "_flat")  # _tags stays: it reads every article's features
         state = {k: v for k, v in self.__dict__.items() if k not in skip}
         state["feats"] = None
         # Each word once in the file (the pickle refers back to it): a tenth of the pairs' load time.
@@ -261,7 +265,7 @@ class SimilarityIndex:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state["_x"] = state["_xt"] = state["_tags"] = state["_columns"] = state["_flat"] = None
+        state["_x"] = state["_xt"] = state["_columns"] = state["_flat"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -308,7 +312,7 @@ class SimilarityIndex:
         weight = weight / np.where(norms > 0, norms, 1.0)[rows]
         idx.rows = Packed(cols, weight, np.bincount(rows, minlength=n))
         idx.cands = Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
-        idx.sigs = [_signature(f) for f in feats]
+        idx.sigs = [feature_signature(f) for f in feats]
         idx.versions = np.zeros(n, dtype=np.int64)
         return idx
 
@@ -465,7 +469,7 @@ class SimilarityIndex:
             return False
         # The very same Features object (a long-lived build reuses them): the same signature.
         old_feats = self.feats if self.feats is not None and len(self.feats) == len(feats) else [None] * len(feats)
-        sigs = [s if f is o else _signature(f) for f, o, s in zip(feats, old_feats, self.sigs, strict=True)]
+        sigs = [s if f is o else feature_signature(f) for f, o, s in zip(feats, old_feats, self.sigs, strict=True)]
         changed = [i for i, (a, b) in enumerate(zip(self.sigs, sigs, strict=True)) if a != b]
         self.feats = list(feats)
         self.sigs = sigs

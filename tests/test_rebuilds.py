@@ -231,6 +231,18 @@ def test_the_preview_saves_its_cache_with_a_thread_and_keeps_its_own_copy_meanwh
     assert (cache.folder / STATE_FILE).exists()
 
 
+def test_the_preview_forgets_the_views_of_deleted_articles(site: Site) -> None:
+    for i in range(3):
+        site.add(f"s{i}.md", f"Story {i}", source={"name": "Wire"})
+    preview = Builder(site.root, BuildOptions(keep=True))
+    preview.build()
+    assert preview.cache is not None
+    assert set(preview.cache.scratch["views"][1]) == {"s0.md", "s1.md", "s2.md"}
+    (site.root / "content" / "s1.md").unlink()
+    preview.build()
+    assert set(preview.cache.scratch["views"][1]) == {"s0.md", "s2.md"}
+
+
 def test_a_one_article_edit_builds_without_importing_scipy(site: Site) -> None:
     """The related stories of an edit's few rows are computed with numpy alone: `digest build` does not
     pay scipy's import (longer than the whole update) for them. A clean build of many articles does."""
