@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -33,6 +34,27 @@ from digest.views import (
 )
 
 CARD_TEMPLATE = "partials/card.html"
+
+
+class Views(Sequence[ArticleView]):
+    """The views of a page's articles, each made when a template first reads it: a year's archive
+    page lists its months, not its thousands of stories, and makes none of their views."""
+
+    __slots__ = ("_keys", "_view")
+
+    def __init__(self, keys: Sequence[str], view: Callable[[str], ArticleView]):
+        self._keys, self._view = keys, view
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def __getitem__(self, i: Any) -> Any:
+        if isinstance(i, slice):
+            return [self._view(k) for k in self._keys[i]]
+        return self._view(self._keys[i])
+
+    def __iter__(self) -> Iterator[ArticleView]:
+        return map(self._view, self._keys)
 
 
 def config_fingerprint(config: SiteConfig) -> str:
@@ -222,13 +244,13 @@ class Renderer:
                      Link(f"{tag.name} (Atom)", self.urls.url(tag.path + "atom.xml"), key="atom"),
                      Link(f"{tag.name} (JSON Feed)", self.urls.url(tag.path + "feed.json"), key="json"))
             return {"page": self.page_view(page, tag.name, feeds=feeds), "tag": link,
-                    "articles": [self.article(k) for k in page.items]}
+                    "articles": Views(page.items, self.article)}
         if kind == "tags":
             links = sorted((self.tag_link(k, count=True) for k in self.model.tags),
                            key=lambda t: (-t.count, t.name.casefold()))
             return {"page": self.page_view(page, self.t("all_tags", self.config.language)), "tags": links}
         ctx: dict[str, Any] = {"page": self.page_view(page, self._title(page)),
-                               "articles": [self.article(k) for k in page.items]}
+                               "articles": Views(page.items, self.article)}
         if kind == "home" and page.number == 1:
             edition = self.latest_edition()
             if edition is not None:

@@ -308,3 +308,22 @@ def test_search_works_in_memory_when_it_can_and_beside_the_output_otherwise(tmp_
     monkeypatch.setattr(search, "MEMORY_FOLDER", str(memory))
     monkeypatch.setattr(search.shutil, "disk_usage", lambda _: shutil._ntuple_diskusage(1, 1, 0))
     assert search.work_folder(beside, docs) == beside
+
+
+def test_articles_are_a_sequence_made_as_the_template_reads_it(site: Site) -> None:
+    from digest.build import Builder
+    from digest.render import Views
+
+    made: list[str] = []
+    views = Views(("a", "b", "c"), lambda k: made.append(k) or k.upper())  # type: ignore[arg-type,return-value]
+    assert len(views) == 3 and bool(views) and made == []
+    assert views[1] == "B" and views[:2] == ["A", "B"] and list(views) == ["A", "B", "C"]
+    assert list(reversed(views)) == ["C", "B", "A"] and not Views((), str)  # type: ignore[arg-type]
+    site.write("themes/mine/templates/archive.html", "{{ articles|length }}:{% for a in articles[1:] %}{{ a.title }}"
+               "{% endfor %}:{{ (articles|list)[0].title }}:{{ articles|map(attribute='title')|join(',') }}")
+    site.config("title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    for i in range(3):
+        site.add(f"2024/0{i + 1}/s{i}.md", f"S{i}", date=f"2024-0{i + 1}-01")
+    Builder(site.root).build()
+    assert site.read("2024/02/index.html") == "1::S1:S1"
+    assert site.read("2024/index.html") == "3:S1S0:S2:S2,S1,S0"  # newest first
