@@ -11,7 +11,6 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from xml.sax.saxutils import escape, quoteattr
 
 from digest import __version__
 from digest.render import Renderer
@@ -19,6 +18,17 @@ from digest.render import Renderer
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 FEED_TAGS = 20  # categories an entry carries: enough for readers, bounded for articles tagged to excess
+
+
+def escape(text: str) -> str:
+    """Text for XML content. (Not xml.sax.saxutils: it imports urllib.request and http.client.)"""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value, quoted."""
+    value = escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;").replace("\t", "&#9;")
+    return f'"{value}"'
 
 
 def xml_text(text: str) -> str:

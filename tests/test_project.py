@@ -33,7 +33,8 @@ def test_ruff_clean():
 def test_package_imports_without_optional_heavy_modules():
     # A plain build must not pay for the preview server's or related engine's large imports up front.
     # Nor the server's HTTP modules, the browser launcher or package metadata (digest serve, digest init).
-    heavy = ("watchdog", "scipy", "numpy", "http.server", "webbrowser", "importlib.metadata", "digest.serve.server")
+    heavy = ("watchdog", "scipy", "numpy", "http.server", "http.client", "webbrowser", "importlib.metadata",
+             "digest.serve.server")
     code = f"import sys, digest.cli; print(' '.join(m for m in {heavy!r} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == ""
