@@ -40,24 +40,65 @@ class Job:
     outputs: tuple[str, ...]
 
 
-def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool,
-          early: Early | None = None, fresh: bool = False) -> tuple[list[Job], Any]:
-    """Every output's job, but those ``early`` renders. ``fresh``: the output folder has nothing of
-    a previous build, so every job runs, and each computes its fingerprint itself, on every core."""
+def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool, writer: Writer,
+          early: Early | None = None) -> tuple[list[Job], Any, list[bool | None]]:
+    """Every output's job, but those ``early`` renders; and for each, whether its files are known to
+    hold already (None: not checked yet). On an output folder with nothing of a previous build,
+    every job runs and computes its fingerprint itself, on every core."""
     from digest.fingerprints import Memo, fingerprints
 
     if early is not None:
         pages = [_page_job(r, i, "") for i in range(len(r.model.pages)) if ("page", i) not in early.done]
-        return pages + _feed_jobs(r, specs, skip=early.done, lazy=True), Memo()
-    if fresh and not keep:
-        return [_page_job(r, i, "") for i in range(len(r.model.pages))] + _feed_jobs(r, specs, lazy=True), Memo()
+        jobs = pages + _feed_jobs(r, specs, skip=early.done, lazy=True)
+        return jobs, Memo(), [False] * len(jobs)
+    if not writer.incremental and not keep:
+        jobs = [_page_job(r, i, "") for i in range(len(r.model.pages))] + _feed_jobs(r, specs, lazy=True)
+        return jobs, Memo(), [False] * len(jobs)
     if keep:
         page_fps, feed_fps, memo = fingerprints(r, specs, memo)
-    else:
-        page_fps = [r.fingerprint(p) for p in r.model.pages]
-        feed_fps = [feed_fingerprint(r, spec) for spec in specs]
-        memo = Memo()
-    return [_page_job(r, i, fp) for i, fp in enumerate(page_fps)] + _feed_jobs(r, specs, feed_fps), memo
+        jobs = [_page_job(r, i, fp) for i, fp in enumerate(page_fps)] + _feed_jobs(r, specs, feed_fps)
+        return jobs, memo, [None] * len(jobs)
+    checked = _checked_pages(r, writer)
+    jobs = [_page_job(r, i, fp) for i, (fp, _) in enumerate(checked)]
+    feed_jobs = _feed_jobs(r, specs, [feed_fingerprint(r, spec) for spec in specs])
+    return jobs + feed_jobs, Memo(), [ok for _, ok in checked] + [None] * len(feed_jobs)
+
+
+SPLIT = 4000  # pages: from here, a build that knows its previous output checks them on two processes
+
+
+def _checked_pages(r: Renderer, writer: Writer) -> list[tuple[str, bool]]:
+    """Each page's fingerprint, and whether its file already holds it (``Writer.holds``): hashing
+    every page of a large site, and looking at every file, takes a few tenths of a second, so a
+    forked process does the second half meanwhile."""
+    import threading
+
+    from digest.parallel import Forked, workers_for
+
+    pages = r.model.pages
+
+    def check(lo: int, hi: int) -> list[tuple[str, bool]]:
+        out = []
+        for page in pages[lo:hi]:
+            fp = r.fingerprint(page)
+            out.append((fp, writer.holds(output_file(page.path), fp)))
+        return out
+
+    n = len(pages)
+    if n < SPLIT or workers_for(n) == 1 or not hasattr(os, "fork") or threading.active_count() > 1:
+        return check(0, n)
+    r.all_sigs()  # what both halves read, made once before the fork
+    half = n // 2
+    first = check(0, 1)  # and the templates' fingerprints
+    try:
+        child = Forked(partial(check, half, n))
+    except OSError:
+        return first + check(1, n)
+    mine = first + check(1, half)
+    try:
+        return mine + child.result()
+    except RuntimeError:  # the process died (a failure in the code itself would recur here)
+        return mine + check(half, n)
 
 
 def _page_job(r: Renderer, i: int, fp: str | None = None) -> Job:
@@ -221,8 +262,16 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
         # than the fingerprints cost to compute.
         memo_key = f"fingerprints:{out_dir}"
-        all_jobs, memo = _jobs(r, specs, cache.scratch.get(memo_key), keep, early, fresh=not writer.incremental)
-        todo = [j for j in all_jobs if not all(writer.unchanged(rel, j.fingerprint) for rel in j.outputs)]
+        all_jobs, memo, known = _jobs(r, specs, cache.scratch.get(memo_key), keep, writer, early)
+        todo = []
+        for job, holds in zip(all_jobs, known, strict=True):
+            if holds is None:
+                holds = all(writer.holds(rel, job.fingerprint) for rel in job.outputs)
+            if holds:
+                for rel in job.outputs:
+                    writer.keep(rel)
+            else:
+                todo.append(job)
         _STATE.update(renderer=r, writer=writer, specs=specs)
         # Warm what every worker needs before forking, so each does not build it again.
         for name in {p.template for p in r.model.pages}:

@@ -78,13 +78,23 @@ class Writer:
 
     def unchanged(self, rel: str, fingerprint: str) -> bool:
         """True (and the file kept) when the previous build wrote it from the same inputs."""
+        if not self.holds(rel, fingerprint):
+            return False
+        self.keep(rel)
+        return True
+
+    def holds(self, rel: str, fingerprint: str) -> bool:
+        """Whether the previous build wrote the file from the same inputs, and it is still as written.
+        Changes nothing: safe in a forked process."""
         if not self.incremental or not fingerprint:
             return False
         old = self.old.get(rel) if self.old else None
-        if old is None or old.fingerprint != fingerprint or not self._intact(rel, old):
-            return False
-        self.new[rel] = old
-        return True
+        return old is not None and old.fingerprint == fingerprint and self._intact(rel, old)
+
+    def keep(self, rel: str) -> None:
+        """Keep the file the previous build wrote (``holds`` said it still holds)."""
+        assert self.old is not None
+        self.new[rel] = self.old[rel]
 
     def _intact(self, rel: str, old: Entry) -> bool:
         if not self.verify:

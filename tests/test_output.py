@@ -93,6 +93,30 @@ def test_a_fresh_output_records_the_fingerprints_a_later_build_computes(many: Si
     assert ran == [] and result.written == 0 and result.pages > 40
 
 
+def test_a_large_site_checks_its_pages_on_two_processes_with_the_same_outcome(many: Site, monkeypatch,
+                                                                             tmp_path) -> None:
+    from digest.parallel import Forked
+
+    Builder(many.root, BuildOptions(jobs=2)).build()
+    monkeypatch.setattr(output, "SPLIT", 4)
+    forked: list[str] = []
+    real_init = Forked.__init__
+    monkeypatch.setattr(Forked, "__init__", lambda self, fn: forked.append(getattr(fn, "func", fn).__name__)
+                        or real_init(self, fn))
+    todo: list[int] = []
+    real_batches = output._in_batches
+    monkeypatch.setattr(output, "_in_batches", lambda jobs, progress: todo.append(len(jobs))
+                        or real_batches(jobs, progress))
+    many.add("2025/02/story-5.md", "Story 5, revised", date="2025-02-06", tags=["tag 5"], source={"name": "Wire"},
+             body="New words.")
+    result = Builder(many.root, BuildOptions(jobs=2)).build()
+    assert "check" in forked  # the second half of the pages was checked by another process
+    assert 0 < todo[0] < result.pages // 2  # its page, and the lists, tags and feeds showing it
+    clean = tmp_path / "clean"
+    Builder(many.root, BuildOptions(jobs=1, use_cache=False, output=clean)).build()
+    assert tree(many.out()) == tree(clean)
+
+
 def test_no_early_process_for_a_build_that_knows_its_previous_output(many: Site, monkeypatch) -> None:
     started = spy_early(monkeypatch)
     Builder(many.root, BuildOptions(jobs=2)).build()
