@@ -39,11 +39,11 @@ class RelatedTable(dict[str, list[RelatedItem]]):
         return (_restore_table, ([(k, list(map(tuple, items))) for k, items in self.items()],))
 
 
-_as_item = partial(tuple.__new__, RelatedItem)  # the fields as they are: no call of __init__ or __new__
+item_from_fields = partial(tuple.__new__, RelatedItem)  # (its fields in order): a RelatedItem without __new__
 
 
 def _restore_table(rows: list[tuple[str, list[tuple[object, ...]]]]) -> RelatedTable:
-    return RelatedTable((k, list(map(_as_item, items))) for k, items in rows)
+    return RelatedTable((k, list(map(item_from_fields, items))) for k, items in rows)
 
 
 def merge(explicit: tuple[str | ExternalStory, ...], computed: list[RelatedItem], count: int,

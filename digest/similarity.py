@@ -35,7 +35,7 @@ from typing import Any
 
 from digest.config import RelatedConfig
 from digest.errors import FastPickle
-from digest.related import RelatedItem
+from digest.related import RelatedItem, item_from_fields
 from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, term_ids
 from digest.text import WORD
 
@@ -358,12 +358,18 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
     terms = index.shared_terms(r, c)
+    tags: dict[int, tuple[str, ...]] = {}
     for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
                                            terms, strict=True):
-        tags_i, tags_j = feats[i].tags, feats[j].tags
-        shared = tuple(t for t in tags_i if t in tags_j) if tags_i and tags_j else ()
-        results[keys[i]].append(RelatedItem(key=keys[j], reason="linked" if is_link else "similar", terms=words,
-                                            score=score, shared_tags=shared))
+        tags_i = tags.get(i)
+        if tags_i is None:
+            tags_i = tags[i] = feats[i].tags
+        tags_j = tags.get(j)
+        if tags_j is None:
+            tags_j = tags[j] = feats[j].tags
+        shared = tuple([t for t in tags_i if t in tags_j]) if tags_i and tags_j else ()
+        reason = "linked" if is_link else "similar"  # the fields in RelatedItem's order:
+        results[keys[i]].append(item_from_fields((keys[j], None, reason, shared, words, score)))
     return results
 
 
