@@ -345,9 +345,15 @@ def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: l
     m = r.model
     entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
     entries += [(m.paths[k], feeds.article_modified(r, k)) for k in m.order]
-    if memo.sitemap is None or memo.sitemap[0] != entries:
-        memo.sitemap = (entries, feeds.sitemap(r, entries))  # the memo's context holds the base URL
-    writer.write("sitemap.xml", memo.sitemap[1])
+    if memo.sitemap is not None and memo.sitemap[0] == entries:  # the memo's context holds the base URL
+        writer.write("sitemap.xml", memo.sitemap[1])
+    else:  # a previous build's file from the same entries stays (hashing them costs a fifth of writing them)
+        fp = hashlib.blake2b("\n".join([r.config_fp, *(f"{path}\x1f{when.isoformat() if when else ''}"
+                                                         for path, when in entries)]).encode(),
+                             digest_size=16).hexdigest()
+        if not writer.unchanged("sitemap.xml", fp):
+            memo.sitemap = (entries, feeds.sitemap(r, entries))
+            writer.write("sitemap.xml", memo.sitemap[1], fp)
     writer.write("robots.txt", feeds.robots(r))
     listed = [(spec.path, spec.title) for spec in specs]  # all the OPML file shows of each feed
     if memo.opml is None or memo.opml[0] != listed:

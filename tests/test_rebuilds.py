@@ -264,3 +264,24 @@ def test_a_one_article_edit_builds_without_importing_scipy(site: Site) -> None:
              body="Words about topic 3 and story 3, and a new sentence about the topic.")
     assert "scipy" not in imports()  # nor sparse_dot_topn, which imports it
     assert any("Story 3 on topic 3, edited" in p.read_text(encoding="utf-8") for p in site.out().rglob("*.html"))
+
+
+def test_the_sitemap_is_made_again_only_when_what_it_lists_changes(site: Site, tmp_path: Path, monkeypatch) -> None:
+    from digest import feeds
+
+    made: list[int] = []
+    real = feeds.sitemap
+    monkeypatch.setattr(feeds, "sitemap", lambda r, entries: made.append(len(entries)) or real(r, entries))
+    site.add("a.md", "A", date="2025-01-01", source={"name": "Wire"})
+    site.add("b.md", "B", date="2025-01-02", source={"name": "Wire"})
+    Builder(site.root).build()
+    sitemap = site.out("sitemap.xml")
+    before = sitemap.stat().st_mtime_ns
+    site.add("a.md", "A", date="2025-01-01", source={"name": "Wire"}, body="Other words.")
+    assert "a/index.html" in " ".join(Builder(site.root).build().changed)  # the page, not the sitemap
+    assert sitemap.stat().st_mtime_ns == before and len(made) == 1  # not even made again
+    site.add("a.md", "A", date="2025-01-03", source={"name": "Wire"}, body="Other words.")
+    result = Builder(site.root).build()
+    assert len(made) == 2 and "sitemap.xml" in result.changed and "2025-01-03" in sitemap.read_text(encoding="utf-8")
+    Builder(site.root, BuildOptions(use_cache=False, output=tmp_path / "clean")).build()
+    assert sitemap.read_bytes() == (tmp_path / "clean" / "sitemap.xml").read_bytes()
