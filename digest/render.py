@@ -332,8 +332,10 @@ class Renderer:
             a = m.articles[key]
             names = self.tag_names()
             tags = "\x1f".join([names[t] for t in a.tag_keys if t in names])
-            sig = self._sigs[key] = (f"{a.digest}\x1e{m.paths[key]}\x1e{tags}\x1e"
-                                     f"{int(key in m.unpublished)}{int(a.date > self.now)}")
+            # Hashed to 16 ASCII characters: pages join many signatures, and hash what they join.
+            sig = self._sigs[key] = hashlib.blake2b(
+                f"{a.digest}\x1e{m.paths[key]}\x1e{tags}\x1e{int(key in m.unpublished)}{int(a.date > self.now)}"
+                .encode(), digest_size=8).hexdigest()
         return sig
 
     def all_sigs(self) -> dict[str, str]:
@@ -357,8 +359,9 @@ class Renderer:
             parts.append(sig(key))
             parts += [m.paths[t] if t else "-" for t in m.link_targets.get(key, ())]
             for item in m.related.get(key, ()):  # each item's parts begin with a separator of their own
-                if item.key is None:
-                    parts.append("\x1d" + repr(item.external))
+                if item.key is None:  # the story's fields (a dataclass's repr is several times slower)
+                    e = item.external
+                    parts.append("\x1d" + repr((e.title, e.url, e.source, e.summary)) if e is not None else "\x1d")
                 else:
                     shared = "\x1f".join([m.tags[t].name for t in item.shared_tags if t in m.tags]) \
                         if item.shared_tags else ""
