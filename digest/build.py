@@ -18,7 +18,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from functools import partial
 from pathlib import Path
 
 from digest import __version__, graph
@@ -126,7 +125,7 @@ class Builder:
             fast.timings = timings
             fast.seconds = time.perf_counter() - started
             return fast
-        loaded = load_articles(config, cache, problems, stats, meanwhile=partial(_warm_up, config))
+        loaded = load_articles(config, cache, problems, stats)
         articles, bodies = loaded.articles, loaded.bodies
         lap("load")
         published = {k for k, a in articles.items()
@@ -255,21 +254,6 @@ def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,
                     stats[path] = (st.st_mtime_ns, st.st_size)
                 h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     return h.hexdigest()
-
-
-def _warm_up(config: SiteConfig) -> None:
-    """What a build that parses many files needs later, made while its workers parse (this process
-    waits meanwhile): scipy for the related stories of many rows (a quarter of a second to import),
-    and what every process that renders pages or feeds would otherwise import and load for itself,
-    Babel's dates with the site's locales and feedgen."""
-    from feedgen.feed import FeedGenerator  # noqa: F401
-
-    from digest.similarity_index import preload
-    from digest.theme import format_date
-
-    preload()
-    for lang in {config.language, "en", "hi"}:
-        format_date(datetime(2000, 1, 1), lang)
 
 
 def _unchanged(config: SiteConfig, cache: Cache, inputs: str, now: datetime,

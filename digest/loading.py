@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, features
-from digest.similarity_index import feature_signature
+from digest.similarity_index import feature_signature, preload
 from digest.text import reading_minutes, strip_tags, truncate, word_count
 
 SUMMARY_LIMIT = 300
@@ -94,11 +93,9 @@ def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) ->
 
 
 def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
-                  stats: dict[str, tuple[int, int]] | None = None,
-                  meanwhile: Callable[[], object] | None = None) -> Loaded:
+                  stats: dict[str, tuple[int, int]] | None = None) -> Loaded:
     """Every article of the site, reusing cached results; problems collected, not raised.
-    ``stats`` has the files' (mtime, size) where they were just looked up. ``meanwhile`` is called
-    while worker processes parse, if they do (many files to parse)."""
+    ``stats`` has the files' (mtime, size) where they were just looked up."""
     from digest.parallel import map_chunks
 
     state = cache.state
@@ -145,7 +142,9 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         else:
             todo.append((key, shown, raw))
             todo_keys.append(entry_key)
-    parsed = map_chunks(_parse_chunk, todo, meanwhile=meanwhile, settings=settings)
+    # Many files to parse: the related stories will be computed for many rows, with scipy, whose import
+    # (a quarter of a second) this process does while the workers parse.
+    parsed = map_chunks(_parse_chunk, todo, meanwhile=preload, settings=settings)
     for (key, _, _), entry_key, entry in zip(todo, todo_keys, parsed, strict=True):
         store.entries[entry_key] = entry
         _take(entry, key, loaded, problems, cache.memo, entry_key)
