@@ -23,7 +23,7 @@ from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, features
-from digest.similarity_index import feature_signature, preload
+from digest.similarity_index import feature_signature
 from digest.text import reading_minutes, strip_tags, truncate, word_count
 
 SUMMARY_LIMIT = 300
@@ -142,9 +142,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         else:
             todo.append((key, shown, raw))
             todo_keys.append(entry_key)
-    # Many files to parse: the related stories will be computed for many rows, with scipy, whose import
-    # (a quarter of a second) this process does while the workers parse.
-    parsed = map_chunks(_parse_chunk, todo, meanwhile=preload, settings=settings)
+    parsed = map_chunks(_parse_chunk, todo, settings=settings)
     for (key, _, _), entry_key, entry in zip(todo, todo_keys, parsed, strict=True):
         store.entries[entry_key] = entry
         _take(entry, key, loaded, problems, cache.memo, entry_key)

@@ -42,11 +42,8 @@ def workers_for(n_items: int) -> int:
     return jobs
 
 
-def map_chunks(fn: Callable[..., list[R]], items: Sequence[T], meanwhile: Callable[[], object] | None = None,
-               **kwargs: Any) -> list[R]:
-    """``fn(chunk, **kwargs)`` over chunks of ``items``; results flattened in order. When worker
-    processes do the work, this one calls ``meanwhile()`` while it waits for them (after they are
-    forked: it may start threads or import modules)."""
+def map_chunks(fn: Callable[..., list[R]], items: Sequence[T], **kwargs: Any) -> list[R]:
+    """``fn(chunk, **kwargs)`` over chunks of ``items``; results flattened in order."""
     if not items:
         return []
     workers = workers_for(len(items))
@@ -56,10 +53,7 @@ def map_chunks(fn: Callable[..., list[R]], items: Sequence[T], meanwhile: Callab
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(workers) as pool:
-        pending = pool.map_async(partial(fn, **kwargs), chunks, chunksize=1)
-        if meanwhile is not None:
-            meanwhile()
-        parts = pending.get()
+        parts = pool.map(partial(fn, **kwargs), chunks, chunksize=1)
     return [r for part in parts for r in part]
 
 

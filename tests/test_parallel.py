@@ -33,20 +33,3 @@ def test_cancel_stops_the_process() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped, not a zombie
     work.cancel()  # twice is harmless
-
-
-def _double(chunk: list[int]) -> list[int]:
-    return [2 * x for x in chunk]
-
-
-def test_map_chunks_calls_meanwhile_while_its_workers_run(monkeypatch) -> None:
-    from digest import parallel
-
-    calls: list[str] = []
-    items = list(range(1000))
-    monkeypatch.setattr(parallel, "_jobs_override", 2)
-    assert parallel.map_chunks(_double, items, meanwhile=lambda: calls.append("meanwhile")) == [2 * x for x in items]
-    assert calls == ["meanwhile"]
-    monkeypatch.setattr(parallel, "_jobs_override", 1)  # one process: nothing to wait for, nothing done meanwhile
-    assert parallel.map_chunks(_double, items, meanwhile=lambda: calls.append("meanwhile")) == [2 * x for x in items]
-    assert calls == ["meanwhile"]
