@@ -171,7 +171,9 @@ def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Proble
     if known is None:
         parsed: Parsed = pickle.loads(entry[0])
         a = parsed.result.article
-        stored = StoredFeatures(parsed.feature_sig, a.lang, parsed.features) if a is not None else None
+        # Language and tags as ``features`` gives them (parse_file passes the article's).
+        stored = StoredFeatures(parsed.feature_sig, a.lang, tuple(sorted(set(a.tag_keys))), parsed.features) \
+            if a is not None else None
         known = memo[entry_key] = (parsed, stored)  # the same objects for a long-lived build's next one
     parsed, stored = known
     problems.extend(parsed.result.problems)

@@ -91,13 +91,14 @@ class Features(FastPickle):
 
 class StoredFeatures:
     """An article's ``Features`` as the build cache keeps them: pickled until a field is read. Its
-    signature (``similarity_index.feature_signature``) and language are at hand: an edit's build
-    compares every article's signature, and reads the words of only the few articles it ranks again."""
+    signature (``similarity_index.feature_signature``), language and tags are at hand: an edit's
+    build compares every article's signature, and reads the words of only the few articles whose
+    "why related" words it must tell again."""
 
-    __slots__ = ("_blob", "_features", "lang", "sig")
+    __slots__ = ("_blob", "_features", "lang", "sig", "tags")
 
-    def __init__(self, sig: bytes, lang: str, blob: bytes):
-        self.sig, self.lang, self._blob = sig, lang, blob
+    def __init__(self, sig: bytes, lang: str, tags: tuple[str, ...], blob: bytes):
+        self.sig, self.lang, self.tags, self._blob = sig, lang, tags, blob
         self._features: Features | None = None
 
     def load(self) -> Features:
@@ -116,10 +117,6 @@ class StoredFeatures:
     @property
     def ids(self) -> bytes:
         return self.load().ids
-
-    @property
-    def tags(self) -> tuple[str, ...]:
-        return self.load().tags
 
     @property
     def sketch(self) -> bytes:

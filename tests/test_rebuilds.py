@@ -285,3 +285,28 @@ def test_the_sitemap_is_made_again_only_when_what_it_lists_changes(site: Site, t
     assert len(made) == 2 and "sitemap.xml" in result.changed and "2025-01-03" in sitemap.read_text(encoding="utf-8")
     Builder(site.root, BuildOptions(use_cache=False, output=tmp_path / "clean")).build()
     assert sitemap.read_bytes() == (tmp_path / "clean" / "sitemap.xml").read_bytes()
+
+
+def test_an_edit_reads_the_related_features_of_only_a_few_articles(site: Site, monkeypatch) -> None:
+    import random
+
+    from digest import similarity
+
+    rng = random.Random(4)
+    vocabulary = [f"word{w}" for w in range(300)]  # each in a few stories: no two stories alike
+    bodies = [" ".join(rng.sample(vocabulary, 12)) for _ in range(120)]
+    for i, body in enumerate(bodies):
+        site.add(f"s{i:03d}.md", f"Story {i}", date=f"2025-01-{1 + i % 28:02d}", source={"name": "Wire"}, body=body)
+    Builder(site.root).build()
+    read: list[bytes] = []
+    real = similarity.StoredFeatures.load
+
+    def load(self: similarity.StoredFeatures) -> similarity.Features:
+        if self._features is None:
+            read.append(self.sig)
+        return real(self)
+
+    monkeypatch.setattr(similarity.StoredFeatures, "load", load)
+    site.add("s007.md", "Story 7", date="2025-01-08", source={"name": "Wire"}, body=bodies[7] + " and a levy")
+    Builder(site.root).build()
+    assert 0 < len(read) < 40  # the edited story, and those whose rankings it touched; not all 120
