@@ -106,24 +106,9 @@ class StoredFeatures:
             self._features = pickle.loads(self._blob)
         return self._features
 
-    @property
-    def terms(self) -> str:
-        return self.load().terms
-
-    @property
-    def weights(self) -> bytes:
-        return self.load().weights
-
-    @property
-    def ids(self) -> bytes:
-        return self.load().ids
-
-    @property
-    def sketch(self) -> bytes:
-        return self.load().sketch
-
-    def term_list(self) -> list[str]:
-        return self.load().term_list()
+    def __getattr__(self, name: str) -> Any:
+        """Any other field (terms, weights, ids, sketch) or method of the Features, unpickled once."""
+        return getattr(self.load(), name)
 
 
 def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], lang: str,

@@ -201,3 +201,17 @@ def test_a_thread_too_large_to_be_one_story_shrinks_to_neighbours():
     found = threads(edges, dates, limit=5)
     assert found["k05"] == ("k00", "k05")
     assert len(found["k00"]) == 5 and found["k00"][0] == "k00"
+
+
+def test_stored_features_read_like_features_and_unpickle_only_for_their_words():
+    import pickle
+
+    from digest.similarity import StoredFeatures
+    from digest.similarity_index import feature_signature
+
+    f = features("Rail budget", "", "The rail budget raises fares", ["rail"], "en", RelatedConfig(), STOP)
+    stored = StoredFeatures(feature_signature(f), f.lang, f.tags, pickle.dumps(f))
+    assert feature_signature(stored) == feature_signature(f) and stored.tags == f.tags and stored.lang == "en"
+    assert stored._features is None  # signature, language and tags did not unpickle it
+    assert (stored.terms, stored.weights, stored.ids, stored.sketch) == (f.terms, f.weights, f.ids, f.sketch)
+    assert stored.term_list() == f.term_list() and stored._features is not None
