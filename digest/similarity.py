@@ -36,7 +36,7 @@ from typing import Any
 from digest.config import RelatedConfig
 from digest.errors import FastPickle
 from digest.related import RelatedItem, item_from_fields
-from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, term_ids
+from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, order_rows, term_ids
 from digest.text import WORD
 
 OTHER_LANGUAGE_FACTOR = 0.5
@@ -334,7 +334,7 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     # Best first; ties: nearest in time, then by key.
     rank = np.empty(n, dtype=np.int64)
     rank[sorted(range(n), key=keys.__getitem__)] = np.arange(n)
-    order = np.lexsort((rank[c], np.abs(stamps[c] - stamps[r]), -np.round(s, 9), r))
+    order = order_rows(r, s, 9, np.abs(stamps[c] - stamps[r]), rank[c])
     r, c, s, linked = r[order], c[order], s[order], linked[order]
     starts = np.searchsorted(r, np.arange(n))
     chosen = (np.arange(len(r)) - starts[r]) < want[r]

@@ -71,6 +71,34 @@ def canonical(c: Any, s: Any, limit: int) -> tuple[Any, Any]:
     return c[order], s[order]
 
 
+def order_rows(r: Any, s: Any, digits: int, *ties: Any) -> Any:
+    """The order of entries by row ``r``, then score ``s`` rounded to ``digits`` decimals (best
+    first), then each of ``ties`` in turn: ``np.lexsort((*reversed(ties), -np.round(s, digits), r))``,
+    several times faster. Row and score are packed into one integer, sorted stably (entries that come
+    nearly in order, as candidate lists do, sort in about linear time); only runs of equal row and
+    score are sorted by ``ties``."""
+    np = _np()
+    if len(r) == 0:
+        return np.zeros(0, dtype=np.int64)
+    q = np.rint(s * 10.0 ** digits)  # what np.round(s, digits) divides by 10**digits: the same order
+    lo, hi = float(q.min()), float(q.max())
+    if not (np.isfinite(lo) and np.isfinite(hi)) or r.min() < 0 or (float(r.max()) + 1) * (hi - lo + 1) >= 2.0 ** 62:
+        return np.lexsort((*reversed(ties), -np.round(s, digits), r))
+    key = r.astype(np.int64) * int(hi - lo + 1) + (hi - q).astype(np.int64)
+    order = np.argsort(key, kind="stable")
+    if ties:
+        k = key[order]
+        same = k[1:] == k[:-1]
+        if same.any():
+            in_run = np.zeros(len(k), dtype=bool)
+            in_run[1:] = same
+            in_run[:-1] |= same
+            at = np.flatnonzero(in_run)
+            sub = order[at]
+            order[at] = sub[np.lexsort((*(t[sub] for t in reversed(ties)), k[at]))]
+    return order
+
+
 def feature_signature(f: Any) -> bytes:
     """What an article's features are, in 16 bytes (kept with them: ``similarity.StoredFeatures``)."""
     import hashlib
@@ -175,13 +203,21 @@ def term_ids(terms: Iterable[str]) -> list[int]:
 
 
 def _factorize(ids: Any) -> tuple[Any, Any]:
-    """(distinct ids in order, index of each id among them): np.unique's answer, in half its time."""
+    """(distinct ids in order, index of each id among them): np.unique's answer, in a third of its
+    time. Each id is packed with its position into one integer and sorted (no argsort)."""
     import numpy as np
 
     if len(ids) == 0:
         return ids, np.zeros(0, dtype=np.int64)
-    order = np.argsort(ids, kind="stable")
-    ordered = ids[order]
+    bits = (len(ids) - 1).bit_length()
+    if int(ids.min()) >= 0 and int(ids.max()).bit_length() + bits <= 63:
+        packed = (ids << bits) | np.arange(len(ids), dtype=np.int64)
+        packed.sort()
+        order = packed & ((1 << bits) - 1)
+        ordered = packed >> bits
+    else:
+        order = np.argsort(ids, kind="stable")
+        ordered = ids[order]
     new = np.empty(len(ordered), dtype=bool)
     new[0] = True
     new[1:] = ordered[1:] != ordered[:-1]
@@ -302,8 +338,7 @@ class SimilarityIndex:
         idx.full = Packed(cols, raw, per_row)
         mask, weight = tf_idf(raw, df[cols], n)
         rows, cols, weight = rows[mask], cols[mask], weight[mask]
-        by_weight = np.argsort(-weight, kind="stable")  # then by article, stably: exact, ties in input order
-        order = by_weight[np.argsort(rows[by_weight], kind="stable")]
+        order = order_rows(rows, weight, ROUND)  # strongest first (to ROUND decimals), ties in input order
         rows, cols, weight = rows[order], cols[order], weight[order]
         starts = np.searchsorted(rows, np.arange(n))
         top = (np.arange(len(rows)) - starts[rows]) < TOP_TERMS
@@ -311,7 +346,8 @@ class SimilarityIndex:
         norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n))
         weight = weight / np.where(norms > 0, norms, 1.0)[rows]
         idx.rows = Packed(cols, weight, np.bincount(rows, minlength=n))
-        idx.cands = Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
+        idx.cands = Packed(*idx._search_all(list(range(n)))) if not _by_numpy(n, SMALL) else \
+            Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
         idx.sigs = [feature_signature(f) for f in feats]
         idx.versions = np.zeros(n, dtype=np.int64)
         return idx
@@ -338,7 +374,7 @@ class SimilarityIndex:
         cols, raw = self.full[i]
         mask, weight = tf_idf(raw, self.df[cols], n)
         cols, weight = cols[mask], weight[mask]
-        order = np.argsort(-weight, kind="stable")[:TOP_TERMS]
+        order = order_rows(np.zeros(len(weight), dtype=np.int64), weight, ROUND)[:TOP_TERMS]
         cols, weight = cols[order], weight[order]
         norm = np.sqrt(np.bincount(np.zeros(len(weight), dtype=np.int64), weights=weight * weight, minlength=1))[0]
         return cols, weight / (norm if norm > 0 else 1.0)
@@ -408,6 +444,14 @@ class SimilarityIndex:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
         if _by_numpy(len(which), SMALL):
             return [self._search_one(i) for i in which]
+        c, s, lengths = self._search_all(which)
+        ends = _np().cumsum(lengths).tolist()
+        return [(c[lo:hi], s[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
+
+    def _search_all(self, which: list[int]) -> tuple[Any, Any, Any]:
+        """``_search`` for many rows at once, as flat arrays: (candidates, scores, length of each list).
+        One sparse product (sparse_dot_topn keeps each row's top), every list put in its canonical
+        order (``canonical``) and cut at once."""
         from sparse_dot_topn import sp_matmul_topn
 
         from digest.parallel import cpu_count
@@ -416,23 +460,40 @@ class SimilarityIndex:
         x = self.matrix()
         if self._xt is None:
             self._xt = x.T.tocsr()
-        xt = self._xt
         part = x[which] if len(which) != x.shape[0] else x
         threads = max(1, cpu_count()) if len(which) > 256 else 1
         top_n = self.limit + 1 + SLACK
-        top = sp_matmul_topn(part, xt, top_n=top_n, n_threads=threads, sort=True).tocsr()
-        out = []
-        for k, i in enumerate(which):
-            lo, hi = top.indptr[k], top.indptr[k + 1]
-            c, s = top.indices[lo:hi].astype(np.int64), top.data[lo:hi].astype(np.float64)
-            keep = (c != i) & (s > 0)
-            cand = canonical(c[keep], s[keep], self.limit)
-            # More ties at the cut than SLACK: which of them sparse_dot_topn kept is its own choice,
-            # so the row is searched again, exactly.
-            if hi - lo >= top_n and len(cand[1]) == self.limit and np.round(s.min(), ROUND) >= cand[1][-1]:
-                cand = self._search_one(i)
-            out.append(cand)
-        return out
+        top = sp_matmul_topn(part, self._xt, top_n=top_n, n_threads=threads, sort=True).tocsr()
+        m = len(which)
+        found = np.diff(top.indptr).astype(np.int64)
+        r = np.repeat(np.arange(m, dtype=np.int64), found)
+        c, s = top.indices.astype(np.int64), top.data.astype(np.float64)
+        lowest = np.full(m, np.inf)  # each row's lowest score found, before rounding
+        nonempty = found > 0
+        if nonempty.any():
+            lowest[nonempty] = np.minimum.reduceat(s, (np.cumsum(found) - found)[nonempty])
+        keep = (c != np.asarray(which, dtype=np.int64)[r]) & (s > 0)
+        r, c, s = r[keep], c[keep], np.round(s[keep], ROUND)
+        order = order_rows(r, s, ROUND, c)
+        r, c, s = r[order], c[order], s[order]
+        cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(m))[r]) < self.limit
+        r, c, s = r[cut], c[cut], s[cut]
+        lengths = np.bincount(r, minlength=m)
+        # More ties at the cut than SLACK: which of them sparse_dot_topn kept is its own choice, so
+        # such a row is searched again, exactly.
+        last = np.full(m, np.inf)
+        full = lengths == self.limit
+        last[full] = s[np.cumsum(lengths)[full] - 1]
+        again = np.flatnonzero((found >= top_n) & full & (np.round(lowest, ROUND) >= last)).tolist()
+        if again:
+            pairs = [(c[lo:hi], s[lo:hi]) for lo, hi in
+                     zip((np.cumsum(lengths) - lengths).tolist(), np.cumsum(lengths).tolist(), strict=True)]
+            for k in again:
+                pairs[k] = self._search_one(which[k])
+            lengths = np.array([len(p[0]) for p in pairs], dtype=np.int64)
+            c = np.concatenate([p[0] for p in pairs]).astype(np.int64, copy=False)
+            s = np.concatenate([p[1] for p in pairs]).astype(np.float64, copy=False)
+        return c, s, lengths
 
     def _search_one(self, i: int) -> tuple[Any, Any]:
         """Article i's candidate list, from every article it shares a word or tag with."""
@@ -573,7 +634,7 @@ class SimilarityIndex:
         mr = np.concatenate((r[old], tr))
         mc = np.concatenate((c[old], tc))
         ms = np.round(np.concatenate((s[old], ts)), ROUND)
-        order = np.lexsort((mc, -ms, mr))  # each list in its canonical order (score, then article)
+        order = order_rows(mr, ms, ROUND, mc)  # each list in its canonical order (score, then article)
         mr, mc, ms = mr[order], mc[order], ms[order]
         cut = (np.arange(len(mr)) - np.searchsorted(mr, np.arange(n))[mr]) < self.limit
         mr, mc, ms = mr[cut], mc[cut], ms[cut]
@@ -631,7 +692,7 @@ class SimilarityIndex:
         words_only = ~tags[prod.col]
         pr, pc, pv = prod.row[words_only].astype(np.int64), prod.col[words_only], prod.data[words_only]
         # By pair, then contribution (largest first), then word id: no dependence on column numbers.
-        order = np.lexsort((col_ids[pc], -np.round(pv, ROUND), pr))
+        order = order_rows(pr, pv, ROUND, col_ids[pc])
         pr, pc = pr[order], pc[order]
         first = (np.arange(len(pr)) - np.searchsorted(pr, np.arange(len(todo)))[pr]) < top
         pr, pc = pr[first], pc[first]

@@ -157,3 +157,43 @@ def test_packed_rows_read_replace_flatten_and_pickle_like_a_list_of_pairs():
         assert copy.lengths().tolist() == [len(a) for a, _ in expected]
     with pytest.raises(IndexError):
         packed[len(expected)]
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_rows_are_ordered_as_a_lexsort_would_order_them(seed: int) -> None:
+    """order_rows packs row and rounded score into one integer: the same order as np.lexsort, ties
+    within rounding included, and when the packing does not fit (huge or negative scores)."""
+    import numpy as np
+
+    from digest.similarity_index import order_rows
+
+    rng = np.random.default_rng(seed)
+    size = int(rng.integers(0, 400))
+    r = np.sort(rng.integers(0, 30, size)) if seed % 2 else rng.integers(0, 30, size)  # candidate lists come sorted
+    s = rng.choice([0.5, 0.25, 1 / 3, 0.125], size) + rng.choice([0.0, 1e-14, 3e-13], size)  # equal once rounded
+    if seed == 5:
+        s = s * 1e30  # too wide to pack: the lexsort itself
+    t1 = rng.integers(0, 3, size).astype(np.float64)
+    t2 = rng.permutation(size)
+    for ties in ((), (t2,), (t1, t2)):
+        expected = np.lexsort((*reversed(ties), -np.round(s, 12), r))
+        assert order_rows(r, s, 12, *ties).tolist() == expected.tolist()
+    assert order_rows(r, s, 12).dtype == np.int64
+
+
+@pytest.mark.parametrize("wide", [False, True])
+def test_factorize_is_np_unique_with_inverse(wide: bool) -> None:
+    import numpy as np
+
+    from digest.similarity_index import _factorize, term_ids
+
+    rng = random.Random(4)
+    words = [rng.choice(VOCABULARY) for _ in range(2000)]
+    ids = np.array(term_ids(words), dtype=np.int64)
+    if wide:  # ids too wide to pack with their positions: sorted the slow way
+        ids = ids - (1 << 62)
+    distinct, inverse = _factorize(ids)
+    expected, expected_inverse = np.unique(ids, return_inverse=True)
+    assert distinct.tolist() == expected.tolist()
+    assert inverse.tolist() == expected_inverse.tolist()
+    assert _factorize(ids[:0])[1].tolist() == []
