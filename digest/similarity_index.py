@@ -25,6 +25,7 @@ from __future__ import annotations
 import bisect
 import sys
 import zlib
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -250,16 +251,28 @@ def counts(df: int, n: int) -> bool:
     return 1 < df <= _max_df(n)
 
 
-def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
-    """(which entries count, their weights) for raw field-weighted counts and the words' document
-    frequencies among ``n`` articles. One function for the clean index and for single rows, so
-    both give the very same numbers."""
+def idf(df: Any, n: int) -> tuple[Any, Any]:
+    """(whether each word counts at all (``counts``), its inverse document frequency) for the words'
+    document frequencies among ``n`` articles, stepped (DF_STEP)."""
     np = _np()
     edges = np.array(_DF_EDGES, dtype=np.int64)
     stepped = edges[np.searchsorted(edges, df, side="right") - 1].astype(np.float64)
-    idf = np.log((n + 1) / (stepped + 1)) + 1.0
-    weight = np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * idf
-    return (df > 1) & (df <= _max_df(n)) & (weight > 0), weight  # ``counts``, for every entry at once
+    return (df > 1) & (df <= _max_df(n)), np.log((n + 1) / (stepped + 1)) + 1.0
+
+
+def tf_weight(raw: Any, word_idf: Any) -> Any:
+    """The weights of entries with raw field-weighted counts ``raw`` and their words' idf."""
+    np = _np()
+    return np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * word_idf
+
+
+def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
+    """(which entries count, their weights) for raw field-weighted counts and the words' document
+    frequencies among ``n`` articles. The clean index computes the same per column (``idf``) and
+    then per entry (``tf_weight``): both give the very same numbers."""
+    counted, word_idf = idf(df, n)
+    weight = tf_weight(raw, word_idf)
+    return counted & (weight > 0), weight
 
 
 @dataclass(eq=False)  # compared by identity: its fields are numpy arrays
@@ -314,30 +327,35 @@ class SimilarityIndex:
         np = _np()
         n = len(feats)
         idx = cls(settings, list(keys), list(feats), limit)
-        term_counts = [len(f.ids) // 8 for f in feats]
-        tag_counts = [len(f.tags) for f in feats]
-        word_ids = np.frombuffer(b"".join(f.ids for f in feats), dtype=np.int64)
-        term_tf = np.frombuffer(b"".join(f.weights for f in feats), dtype=np.float64)
-        tag_ids = np.array(term_ids("\x00#" + t for f in feats for t in f.tags), dtype=np.int64)
-        # Each article's words, then its tags: the order _raw_row gives a single article.
-        words, tags = np.array(term_counts, dtype=np.int64), np.array(tag_counts, dtype=np.int64)
-        per_row = words + tags
+        # Each article's words, then its tags (the order _raw_row gives a single article), joined as bytes.
+        tag_raw = array("d", [float(config.weights.tags)]).tobytes()
+        id_parts: list[bytes] = []
+        raw_parts: list[bytes] = []
+        per_row = []
+        for f in feats:
+            id_parts.append(f.ids)
+            raw_parts.append(f.weights)
+            tags = f.tags
+            if tags:
+                id_parts.append(array("q", term_ids(["\x00#" + t for t in tags])).tobytes())
+                raw_parts.append(tag_raw * len(tags))
+            per_row.append(len(f.ids) // 8 + len(tags))
+        ids = np.frombuffer(b"".join(id_parts), dtype=np.int64)
+        raw = np.frombuffer(b"".join(raw_parts), dtype=np.float64)
+        per_row = np.array(per_row, dtype=np.int64)
         rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        start = np.cumsum(per_row) - per_row  # where each article's entries begin
-        word_at = np.repeat(start - (np.cumsum(words) - words), words) + np.arange(len(word_ids))
-        tag_at = np.repeat(start + words - (np.cumsum(tags) - tags), tags) + np.arange(len(tag_ids))
-        ids = np.empty(len(rows), dtype=np.int64)
-        raw = np.empty(len(rows))
-        ids[word_at], ids[tag_at] = word_ids, tag_ids
-        raw[word_at], raw[tag_at] = term_tf, float(config.weights.tags)
         col_ids, cols = _factorize(ids)
         idx.col_ids = col_ids.tolist()
         idx.col_of = {t: c for c, t in enumerate(idx.col_ids)}
         df = np.bincount(cols, minlength=len(col_ids)).astype(np.int64)
         idx.df = df
         idx.full = Packed(cols, raw, per_row)
-        mask, weight = tf_idf(raw, df[cols], n)
-        rows, cols, weight = rows[mask], cols[mask], weight[mask]
+        counted, col_idf = idf(df, n)  # per column, then per entry: as tf_idf, which _vector uses
+        keep = counted[cols]
+        rows, cols = rows[keep], cols[keep]
+        weight = tf_weight(raw[keep], col_idf[cols])
+        keep = weight > 0
+        rows, cols, weight = rows[keep], cols[keep], weight[keep]
         order = order_rows(rows, weight, ROUND)  # strongest first (to ROUND decimals), ties in input order
         rows, cols, weight = rows[order], cols[order], weight[order]
         starts = np.searchsorted(rows, np.arange(n))
@@ -696,12 +714,39 @@ class SimilarityIndex:
         pr, pc = pr[order], pc[order]
         first = (np.arange(len(pr)) - np.searchsorted(pr, np.arange(len(todo)))[pr]) < top
         pr, pc = pr[first], pc[first]
-        # Each pair's words named as its first article spells them (two words may share an id).
+        # Each pair's words named as its first article spells them (two words may share an id): where
+        # each word is among that article's words, found for every pair at once.
         bounds = np.searchsorted(pr, np.arange(len(todo) + 1)).tolist()
-        cols = pc.tolist()
-        names: dict[int, dict[int, str]] = {}
+        places = self._places(r[pr], pc).tolist()
+        spelled: dict[int, list[str]] = {}
         for k, code in enumerate(todo):
-            self.explained[code] = self._name(code >> 32, cols[bounds[k]:bounds[k + 1]], names)
+            lo, hi = bounds[k], bounds[k + 1]
+            if lo == hi:
+                self.explained[code] = ()
+                continue
+            own = spelled.get(code >> 32)
+            if own is None:
+                own = spelled[code >> 32] = self.feats[code >> 32].term_list()
+            self.explained[code] = tuple([own[p] for p in places[lo:hi]])
+
+    def _places(self, arts: Any, cols: Any) -> Any:
+        """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the
+        last place when it is there twice, as ``_name``'s dict keeps it. Every column must be there."""
+        np = _np()
+        flat = self.full.flat()[0]
+        lengths = self.full.lengths()
+        starts = np.cumsum(lengths) - lengths
+        spans = lengths[arts]
+        ends = np.cumsum(spans)
+        at = np.repeat(starts[arts] - (ends - spans), spans) + np.arange(ends[-1] if len(ends) else 0)
+        query = np.repeat(np.arange(len(arts), dtype=np.int64), spans)
+        hit = np.flatnonzero(flat[at] == np.repeat(cols, spans))
+        last = np.ones(len(hit), dtype=bool)
+        last[:-1] = query[hit][1:] != query[hit][:-1]
+        hit = hit[last]
+        out = np.empty(len(arts), dtype=np.int64)
+        out[query[hit]] = at[hit] - starts[arts[query[hit]]]
+        return out
 
     def _explain_each(self, todo: list[int], top: int, tags: Any, col_ids: Any) -> None:
         """``_explain`` pair by pair, for a few pairs: the same words, without scipy."""
