@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
+from itertools import accumulate
 from typing import Any
 
 from digest.config import RelatedConfig
@@ -84,9 +85,15 @@ class Features(FastPickle):
     tags: tuple[str, ...]
     lang: str
     sketch: bytes = b""  # uint32 array: the smallest hashes of the body's 4-word shingles
+    starts: bytes = b""  # uint32 array: where each term begins in ``terms``
 
     def term_list(self) -> list[str]:
         return self.terms.split(" ") if self.terms else []
+
+    def terms_at(self, places: list[int]) -> tuple[str, ...]:
+        """The terms at these places of ``terms`` (a few of many: no split of them all)."""
+        starts, text = memoryview(self.starts).cast("I"), self.terms
+        return tuple([text[starts[p]:(starts[p + 1] - 1 if p + 1 < len(starts) else len(text))] for p in places])
 
 
 class StoredFeatures:
@@ -129,9 +136,10 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
             for term, n in found.items():
                 counts[term] = get(term, 0) + n * weight
     terms = sorted(counts)
+    starts = array("I", accumulate(map(len, terms), lambda at, size: at + size + 1, initial=0))
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
                     array("q", term_ids(terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
-                    _sketch(opening))
+                    _sketch(opening), starts[:len(terms)].tobytes())
 
 
 SKETCH_SIZE = 32

@@ -718,16 +718,12 @@ class SimilarityIndex:
         # each word is among that article's words, found for every pair at once.
         bounds = np.searchsorted(pr, np.arange(len(todo) + 1)).tolist()
         places = self._places(r[pr], pc).tolist()
-        spelled: dict[int, list[str]] = {}
         for k, code in enumerate(todo):
             lo, hi = bounds[k], bounds[k + 1]
             if lo == hi:
                 self.explained[code] = ()
                 continue
-            own = spelled.get(code >> 32)
-            if own is None:
-                own = spelled[code >> 32] = self.feats[code >> 32].term_list()
-            self.explained[code] = tuple([own[p] for p in places[lo:hi]])
+            self.explained[code] = self.feats[code >> 32].terms_at(places[lo:hi])
 
     def _places(self, arts: Any, cols: Any) -> Any:
         """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the

@@ -215,3 +215,14 @@ def test_stored_features_read_like_features_and_unpickle_only_for_their_words():
     assert stored._features is None  # signature, language and tags did not unpickle it
     assert (stored.terms, stored.weights, stored.ids, stored.sketch) == (f.terms, f.weights, f.ids, f.sketch)
     assert stored.term_list() == f.term_list() and stored._features is not None
+
+
+@given(st.lists(st.sampled_from(["rail", "budget", "किम", "मंत्री", "ß", "élan", "x9", "बजट", "fares", "स्टेशन"]),
+                max_size=12))
+def test_terms_at_places_are_the_terms_a_split_gives(words: list[str]):
+    """Explanations name a few words of an article by place (``terms_at``): the same words as
+    splitting all of its terms, in every script."""
+    f = features("", "", " ".join(words), [], "en", RelatedConfig(), STOP)
+    terms = f.term_list()
+    assert f.terms_at(list(range(len(terms)))) == tuple(terms)
+    assert f.terms_at(list(reversed(range(len(terms))))) == tuple(reversed(terms))
