@@ -100,6 +100,22 @@ def order_rows(r: Any, s: Any, digits: int, *ties: Any) -> Any:
     return order
 
 
+def _last_hits(flat: Any, starts: Any, lengths: Any, rows: Any, values: Any) -> Any:
+    """For each k, the index in ``flat`` of the last values[k] among row rows[k]'s entries
+    (flat[starts[i]:starts[i] + lengths[i]] for row i), which must be there."""
+    np = _np()
+    spans = lengths[rows]
+    ends = np.cumsum(spans)
+    at = np.repeat(starts[rows] - (ends - spans), spans) + np.arange(ends[-1] if len(ends) else 0)
+    query = np.repeat(np.arange(len(rows), dtype=np.int64), spans)
+    hit = np.flatnonzero(flat[at] == np.repeat(values, spans))
+    last = np.ones(len(hit), dtype=bool)
+    last[:-1] = query[hit][1:] != query[hit][:-1]
+    out = np.empty(len(rows), dtype=np.int64)
+    out[query[hit[last]]] = at[hit[last]]
+    return out
+
+
 def feature_signature(f: Any) -> bytes:
     """What an article's features are, in 16 bytes (kept with them: ``similarity.StoredFeatures``)."""
     import hashlib
@@ -299,12 +315,13 @@ class SimilarityIndex:
     _columns: Any = field(default=None, repr=False, compare=False)  # the vectors by column, while they hold
     _flat: Any = field(default=None, repr=False, compare=False)  # the vectors' entries in a row, while they hold
     _xt: Any = field(default=None, repr=False, compare=False)  # the matrix transposed, while the vectors hold
+    _spots: Any = field(default=None, repr=False, compare=False)  # each vector entry's place in ``full``, after build
 
     # --- pickling: a few large arrays (``Packed``) rather than tens of thousands of small ones ---
 
     def __getstate__(self) -> dict[str, Any]:
         # The features themselves are in the build cache already: only their signatures are kept.
-        skip = ("feats", "_x", "_xt", "_columns", "_flat")  # _tags stays: it reads every article's features
+        skip = ("feats", "_x", "_xt", "_columns", "_flat", "_spots")  # _tags stays: it reads every article's features
         state = {k: v for k, v in self.__dict__.items() if k not in skip}
         state["feats"] = None
         # Each word once in the file (the pickle refers back to it): a tenth of the pairs' load time.
@@ -314,7 +331,7 @@ class SimilarityIndex:
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        state["_x"] = state["_xt"] = state["_columns"] = state["_flat"] = None
+        state["_x"] = state["_xt"] = state["_columns"] = state["_flat"] = state["_spots"] = None
         self.__dict__.update(state)
 
     # --- building ----------------------------------------------------------------
@@ -351,18 +368,19 @@ class SimilarityIndex:
         idx.df = df
         idx.full = Packed(cols, raw, per_row)
         counted, col_idf = idf(df, n)  # per column, then per entry: as tf_idf, which _vector uses
-        keep = counted[cols]
-        rows, cols = rows[keep], cols[keep]
-        weight = tf_weight(raw[keep], col_idf[cols])
-        keep = weight > 0
-        rows, cols, weight = rows[keep], cols[keep], weight[keep]
+        at = np.flatnonzero(counted[cols])  # each entry's place among all of them (words, then tags)
+        weight = tf_weight(raw[at], col_idf[cols[at]])
+        at, weight = at[weight > 0], weight[weight > 0]
+        rows = rows[at]
         order = order_rows(rows, weight, ROUND)  # strongest first (to ROUND decimals), ties in input order
-        rows, cols, weight = rows[order], cols[order], weight[order]
+        at, rows, weight = at[order], rows[order], weight[order]
         starts = np.searchsorted(rows, np.arange(n))
         top = (np.arange(len(rows)) - starts[rows]) < TOP_TERMS
-        rows, cols, weight = rows[top], cols[top], weight[top]
+        at, rows, weight = at[top], rows[top], weight[top]
+        cols = cols[at]
         norms = np.sqrt(np.bincount(rows, weights=weight * weight, minlength=n))
         weight = weight / np.where(norms > 0, norms, 1.0)[rows]
+        idx._spots = at - (np.cumsum(per_row) - per_row)[rows]  # where each vector entry is in its article's row
         idx.rows = Packed(cols, weight, np.bincount(rows, minlength=n))
         idx.cands = Packed(*idx._search_all(list(range(n)))) if not _by_numpy(n, SMALL) else \
             Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
@@ -587,7 +605,7 @@ class SimilarityIndex:
         if len(affected) > len(keys) // 4:
             return False
         self.generation += 1
-        self._x = self._xt = self._columns = self._flat = None
+        self._x = self._xt = self._columns = self._flat = self._spots = None
         if self._tags is not None:
             self._tag_columns(changed)
         for i in sorted(affected):
@@ -727,22 +745,18 @@ class SimilarityIndex:
 
     def _places(self, arts: Any, cols: Any) -> Any:
         """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the
-        last place when it is there twice, as ``_name``'s dict keeps it. Every column must be there."""
+        last place when it is there twice, as ``_name``'s dict keeps it. Every column must be among the
+        article's EXPLAIN_TERMS strongest. Right after a clean build, each vector entry's place is
+        known (``_spots``), and only those strongest are searched."""
         np = _np()
-        flat = self.full.flat()[0]
+        if self._spots is not None:
+            lengths = self.rows.lengths()
+            found = _last_hits(self.rows.flat()[0], np.cumsum(lengths) - lengths,
+                               np.minimum(lengths, EXPLAIN_TERMS), arts, cols)
+            return self._spots[found]
         lengths = self.full.lengths()
         starts = np.cumsum(lengths) - lengths
-        spans = lengths[arts]
-        ends = np.cumsum(spans)
-        at = np.repeat(starts[arts] - (ends - spans), spans) + np.arange(ends[-1] if len(ends) else 0)
-        query = np.repeat(np.arange(len(arts), dtype=np.int64), spans)
-        hit = np.flatnonzero(flat[at] == np.repeat(cols, spans))
-        last = np.ones(len(hit), dtype=bool)
-        last[:-1] = query[hit][1:] != query[hit][:-1]
-        hit = hit[last]
-        out = np.empty(len(arts), dtype=np.int64)
-        out[query[hit]] = at[hit] - starts[arts[query[hit]]]
-        return out
+        return _last_hits(self.full.flat()[0], starts, lengths, arts, cols) - starts[arts]
 
     def _explain_each(self, todo: list[int], top: int, tags: Any, col_ids: Any) -> None:
         """``_explain`` pair by pair, for a few pairs: the same words, without scipy."""

@@ -78,6 +78,20 @@ def test_incremental_related_equals_clean(block: int, monkeypatch: pytest.Monkey
     assert in_place >= steps // 3  # the in-place update path was taken, not only clean rebuilds
 
 
+@pytest.mark.parametrize("block", range(2))
+def test_incremental_related_equals_clean_with_scipy_for_every_row(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """As `digest serve` computes, with scipy loaded: even an edit's few rows and pairs go through the
+    sparse products, and an update explains its pairs without the places a clean build knew."""
+    from digest import similarity_index
+
+    monkeypatch.setattr(similarity_index, "SMALL", 0)
+    steps = in_place = 0
+    for seed in range(100 + block * 8, 100 + block * 8 + 8):
+        s, i = run(seed)
+        steps, in_place = steps + s, in_place + i
+    assert in_place >= steps // 3
+
+
 @pytest.mark.parametrize(("having", "moved"), [(42, False), (43, True)])
 def test_a_new_use_of_a_word_moves_other_vectors_only_when_its_frequency_changes_step(having: int, moved: bool,
                                                                                       monkeypatch: pytest.MonkeyPatch):
