@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
-from itertools import accumulate
+from itertools import accumulate, repeat
 from typing import Any
 
 from digest.config import RelatedConfig
@@ -348,18 +348,16 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     chosen = (np.arange(len(r)) - starts[r]) < want[r]
     r, c, s, linked = r[chosen], c[chosen], s[chosen], linked[chosen]
     terms = index.shared_terms(r, c)
-    tags: dict[int, tuple[str, ...]] = {}
-    for i, j, score, is_link, words in zip(r.tolist(), c.tolist(), np.round(s, 6).tolist(), linked.tolist(),
-                                           terms, strict=True):
-        tags_i = tags.get(i)
-        if tags_i is None:
-            tags_i = tags[i] = feats[i].tags
-        tags_j = tags.get(j)
-        if tags_j is None:
-            tags_j = tags[j] = feats[j].tags
-        shared = tuple([t for t in tags_i if t in tags_j]) if tags_i and tags_j else ()
-        reason = "linked" if is_link else "similar"  # the fields in RelatedItem's order:
-        results[keys[i]].append(item_from_fields((keys[j], None, reason, shared, words, score)))
+    rl, cl = r.tolist(), c.tolist()
+    tags = {i: feats[i].tags for i in {*rl, *cl}}  # at hand even in stored features
+    shared = [tuple([t for t in tags[i] if t in tags[j]]) if tags[i] and tags[j] else ()
+              for i, j in zip(rl, cl, strict=True)]
+    reasons = ["linked" if x else "similar" for x in linked.tolist()]
+    items = list(map(item_from_fields, zip(map(keys.__getitem__, cl), repeat(None), reasons, shared, terms,
+                                           np.round(s, 6).tolist(), strict=False)))  # RelatedItem's fields in order
+    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))) if len(r) else np.zeros(0, dtype=np.int64)
+    for lo, hi in zip(starts.tolist(), [*starts[1:].tolist(), len(r)], strict=True):
+        results[keys[rl[lo]]] = items[lo:hi]
     return results
 
 
