@@ -36,7 +36,7 @@ from digest.errors import FastPickle
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-14"
+FORMAT = f"digest-cache-{__version__}-15"
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ TOP_TERMS = 80  # strongest terms kept per article
 MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
+MIN_SCORE = 0.05  # a story is a candidate only if at least this similar: below it, a word or two in common
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
 SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row,
 #             in a process that has not loaded scipy: a one-article edit's `digest build` then never
@@ -499,7 +500,9 @@ class SimilarityIndex:
         part = x[which] if len(which) != x.shape[0] else x
         threads = max(1, cpu_count()) if len(which) > 256 else 1
         top_n = self.limit + 1 + SLACK
-        top = sp_matmul_topn(part, self._xt, top_n=top_n, n_threads=threads, sort=True).tocsr()
+        # Below MIN_SCORE nothing is kept anyway: sparse_dot_topn keeps fewer (a tenth faster at 50,000).
+        top = sp_matmul_topn(part, self._xt, top_n=top_n, n_threads=threads, sort=True,
+                             threshold=MIN_SCORE - 1e-9).tocsr()
         m = len(which)
         found = np.diff(top.indptr).astype(np.int64)
         r = np.repeat(np.arange(m, dtype=np.int64), found)
@@ -508,8 +511,9 @@ class SimilarityIndex:
         nonempty = found > 0
         if nonempty.any():
             lowest[nonempty] = np.minimum.reduceat(s, (np.cumsum(found) - found)[nonempty])
-        keep = (c != np.asarray(which, dtype=np.int64)[r]) & (s > 0)
-        r, c, s = r[keep], c[keep], np.round(s[keep], ROUND)
+        s = np.round(s, ROUND)
+        keep = (c != np.asarray(which, dtype=np.int64)[r]) & (s >= MIN_SCORE)
+        r, c, s = r[keep], c[keep], s[keep]
         order = order_rows(r, s, ROUND, c)
         r, c, s = r[order], c[order], s[order]
         cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(m))[r]) < self.limit
@@ -536,7 +540,7 @@ class SimilarityIndex:
         np = _np()
         s = self.scores(i)
         s[i] = 0.0
-        c = np.flatnonzero(s > 0)
+        c = np.flatnonzero(np.round(s, ROUND) >= MIN_SCORE)
         s = s[c]
         if len(c) > self.limit:  # only those scoring at least the limit-th best (ties included) can be in it
             floor = np.round(np.partition(s, len(s) - self.limit)[len(s) - self.limit], ROUND)
@@ -655,9 +659,8 @@ class SimilarityIndex:
         floor = np.zeros(n)
         full = np.flatnonzero(lengths >= self.limit)
         floor[full] = np.round(s[np.cumsum(lengths)[full] - 1], ROUND)
-        keep = ~is_affected[tr] & (ts > 0)  # as _search keeps them: positive before rounding
         ts = np.round(ts, ROUND)
-        keep &= ts >= floor[tr]
+        keep = ~is_affected[tr] & (ts >= MIN_SCORE) & (ts >= floor[tr])  # as _search keeps them
         tr, tc, ts = tr[keep], tc[keep], ts[keep]
         stale = is_affected[c]
         changed = np.zeros(n, dtype=bool)

@@ -226,3 +226,18 @@ def test_terms_at_places_are_the_terms_a_split_gives(words: list[str]):
     terms = f.term_list()
     assert f.terms_at(list(range(len(terms)))) == tuple(terms)
     assert f.terms_at(list(reversed(range(len(terms))))) == tuple(reversed(terms))
+
+
+def test_a_story_sharing_only_a_word_or_two_is_not_similar(monkeypatch):
+    """Below MIN_SCORE a story is no candidate: one shared word among twenty each does not make a
+    related story (the block is filled with recent ones instead)."""
+    from digest import similarity_index
+
+    a_words = " ".join(f"alpha{i}" for i in range(20))
+    b_words = " ".join(f"beta{i}" for i in range(20))
+    docs = [("a", "common " + a_words, [], "en"), ("c", a_words, [], "en"),
+            ("b", "common " + b_words, [], "en"), ("d", b_words, [], "en"), *FILLER]
+    similar = [(i.key, i.reason) for i in corpus(docs, RelatedConfig(count=3))["a"]]
+    assert similar[0] == ("c", "similar") and ("b", "similar") not in similar
+    monkeypatch.setattr(similarity_index, "MIN_SCORE", 1e-12)
+    assert ("b", "similar") in [(i.key, i.reason) for i in corpus(docs, RelatedConfig(count=3))["a"]]
