@@ -117,6 +117,9 @@ class StoredFeatures:
         """Any other field (terms, weights, ids, sketch) or method of the Features, unpickled once."""
         return getattr(self.load(), name)
 
+    def terms_at(self, places: list[int]) -> tuple[str, ...]:  # as __getattr__ would, called 5 times an article
+        return self.load().terms_at(places)
+
 
 def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], lang: str,
              config: RelatedConfig, stop: frozenset[str]) -> Features:

@@ -351,6 +351,7 @@ class SimilarityIndex:
         raw_parts: list[bytes] = []
         per_row = []
         for f in feats:
+            f = f.load() if hasattr(f, "load") else f  # stored features: their fields without __getattr__
             id_parts.append(f.ids)
             raw_parts.append(f.weights)
             tags = f.tags
