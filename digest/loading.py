@@ -46,7 +46,7 @@ class FileSettings:
 @dataclass(frozen=True, slots=True)
 class Parsed(FastPickle):
     result: ParseResult
-    body: RenderedBody | None = None  # without its text (not needed) and HTML (which travels separately)
+    body: RenderedBody | None = None  # without text and first paragraph (unused) and HTML (travels separately)
     features: bytes = b""  # pickled Features: unpickled only when read (similarity.StoredFeatures)
     feature_sig: bytes = b""  # their similarity_index.feature_signature
 
@@ -79,7 +79,7 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     rc = settings.related
     stop = builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
     feats = features(a.title, summary, body.text, a.tag_keys, a.lang, rc, stop)
-    info = replace(body, html="", text="", summary=summary, summary_html=summary_html,
+    info = replace(body, html="", text="", first_paragraph="", summary=summary, summary_html=summary_html,
                    words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.

@@ -241,3 +241,23 @@ def test_a_story_sharing_only_a_word_or_two_is_not_similar(monkeypatch):
     assert similar[0] == ("c", "similar") and ("b", "similar") not in similar
     monkeypatch.setattr(similarity_index, "MIN_SCORE", 1e-12)
     assert ("b", "similar") in [(i.key, i.reason) for i in corpus(docs, RelatedConfig(count=3))["a"]]
+
+
+def test_related_table_pickles_as_tuples_with_each_word_once():
+    import pickle
+
+    from digest.related import RelatedTable
+
+    def word() -> str:
+        return "".join(["मंत्", "री"])  # equal strings, different objects
+
+    table = RelatedTable({
+        "a": [RelatedItem(key="b", reason="similar", shared_tags=("rail",), terms=(word(), "fares"), score=0.5)],
+        "b": [RelatedItem(key="a", reason="linked", terms=("fares", word()), score=0.25),
+              RelatedItem(external=ExternalStory("Elsewhere", "https://example.org/"), reason="editor")],
+        "c": [],
+    })
+    back = pickle.loads(pickle.dumps(table))
+    assert type(back) is RelatedTable and back == table
+    assert all(type(item) is RelatedItem for items in back.values() for item in items)
+    assert back["a"][0].terms[0] is back["b"][0].terms[1]  # one string object for the word, in file and memory
