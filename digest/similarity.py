@@ -358,8 +358,8 @@ def _rank(rows: Any, keys: list[str], feats: list[Features], stamps: Any, config
     reasons = ["linked" if x else "similar" for x in linked.tolist()]
     items = list(map(item_from_fields, zip(map(keys.__getitem__, cl), repeat(None), reasons, shared, terms,
                                            np.round(s, 6).tolist(), strict=False)))  # RelatedItem's fields in order
-    starts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))).tolist() if len(r) else []
-    for lo, hi in zip(starts, [*starts[1:], len(r)], strict=False):  # no rows: no lists (and no end)
+    firsts = np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))).tolist() if len(r) else []
+    for lo, hi in zip(firsts, [*firsts[1:], len(r)], strict=False):  # no rows: no lists (and no end)
         results[keys[rl[lo]]] = items[lo:hi]
     return results
 

@@ -84,7 +84,9 @@ def order_rows(r: Any, s: Any, digits: int, *ties: Any) -> Any:
         return np.zeros(0, dtype=np.int64)
     q = np.rint(s * 10.0 ** digits)  # what np.round(s, digits) divides by 10**digits: the same order
     lo, hi = float(q.min()), float(q.max())
-    if not (np.isfinite(lo) and np.isfinite(hi)) or r.min() < 0 or (float(r.max()) + 1) * (hi - lo + 1) >= 2.0 ** 62:
+    # Packed only while every rounded score is an exact integer and row and score fit in 62 bits.
+    if (not (abs(lo) < 2.0 ** 52 and abs(hi) < 2.0 ** 52) or r.min() < 0
+            or (float(r.max()) + 1) * (hi - lo + 1) >= 2.0 ** 62):
         return np.lexsort((*reversed(ties), -np.round(s, digits), r))
     key = r.astype(np.int64) * int(hi - lo + 1) + (hi - q).astype(np.int64)
     order = np.argsort(key, kind="stable")
