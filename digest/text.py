@@ -27,7 +27,7 @@ def nfc(text: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def slugify(text: str, *, lower: bool = True) -> str:
+def slugify(text: str, *, lower: bool = True, entities: bool = True) -> str:
     """A URL path segment that keeps every letter, mark and digit of every script.
 
     >>> slugify("अंतरराष्ट्रीय संबंध")
@@ -35,7 +35,7 @@ def slugify(text: str, *, lower: bool = True) -> str:
     >>> slugify("Kim Jong Un's visit!")
     'kim-jong-un-s-visit'
     """
-    text = nfc(html.unescape(text))
+    text = nfc(html.unescape(text) if entities else text)  # entities=False: the caller decoded them
     if lower:
         text = text.lower()
     return _NON_WORD.sub("-", text).strip("-")
@@ -48,11 +48,12 @@ _PLUS = regex.compile(r"\+")
 def tag_key(tag: str) -> str:
     """The identity of a tag (and its URL segment): case-insensitive for scripts with case, exact
     for the rest. A ``+``, and a ``#`` that ends a Latin word, are spelled out: "C++", "C#" and "C"
-    stay three tags (``c-plus-plus``, ``c-sharp``, ``c``), while "#MeToo" is the tag "MeToo"."""
-    text = nfc(tag).casefold()
+    stay three tags (``c-plus-plus``, ``c-sharp``, ``c``), while "#MeToo" is the tag "MeToo".
+    HTML entities are decoded first: "C&#35;" is "C#"."""
+    text = nfc(html.unescape(tag)).casefold()
     if "+" in text or "#" in text:
         text = _PLUS.sub(" plus ", _SHARP.sub(" sharp ", text))
-    return slugify(text)
+    return slugify(text, entities=False)
 
 
 def clean_tag(tag: str) -> str:

@@ -49,6 +49,9 @@ def test_tags_that_differ_by_a_plus_or_a_sharp_stay_apart():
     assert tag_key("c++") == tag_key("C ++") == "c-plus-plus"  # still case- and space-insensitive
     assert tag_key("#MeToo") == tag_key("MeToo") == "metoo"  # a hashtag's mark is not part of it
     assert tag_key("#") == "" and tag_key("a#b") == "a-b" and tag_key("शिक्षा#") == "शिक्षा"
+    # Written as HTML entities (scraped front matter), they are the same tags.
+    assert tag_key("C&#35;") == "c-sharp" and tag_key("C&#43;&#43;") == "c-plus-plus"
+    assert tag_key("AT&amp;T") == tag_key("AT&T") == "at-t" and tag_key("&amp;lt;b&amp;gt;") == "lt-b-gt"
 
 
 def test_tag_keys_are_case_insensitive_for_latin_and_exact_for_devanagari():
