@@ -24,7 +24,7 @@ from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, features
 from digest.similarity_index import feature_signature
-from digest.text import reading_minutes, strip_tags, truncate, word_count
+from digest.text import minutes_to_read, script_words, strip_tags, truncate
 
 SUMMARY_LIMIT = 300
 
@@ -79,8 +79,9 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     rc = settings.related
     stop = builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
     feats = features(a.title, summary, body.text, a.tag_keys, a.lang, rc, stop)
+    devanagari, other = script_words(body.text)
     info = replace(body, html="", text="", first_paragraph="", summary=summary, summary_html=summary_html,
-                   words=word_count(body.text), minutes=reading_minutes(body.text, a.lang))
+                   words=devanagari + other, minutes=minutes_to_read(devanagari, other))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
     parsed = Parsed(ParseResult(replace(a, body=""), warnings), info,

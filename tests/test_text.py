@@ -2,6 +2,8 @@ import re
 import unicodedata
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from digest.text import clean_tag, reading_minutes, slugify, strip_tags, tag_key, truncate, words
 
@@ -81,3 +83,17 @@ def test_reading_time_counts_words_by_whitespace_per_script():
     assert reading_minutes(english + " " + hindi) == 4  # each script at its own rate
     assert reading_minutes(hindi) == 2  # 160 words a minute for Devanagari
     assert reading_minutes("") == 1
+
+
+SCRIPTS_AND_SPACES = ["a", "क", "ि", "1", "।", "\u0900", "\u097f", "\u0980",  # \u0980: Bengali, not Devanagari
+                      " ", "\u00a0", "\n", "\u2003", "\t", "\x1c"]
+
+
+@given(st.text(alphabet=st.sampled_from(SCRIPTS_AND_SPACES), max_size=2000))
+def test_words_are_counted_by_the_script_they_begin_with(text: str):
+    """As counting the words of str.split() one by one, white space of every kind included."""
+    from digest.text import script_words
+
+    words_ = text.split()
+    devanagari = sum(1 for w in words_ if "\u0900" <= w[0] <= "\u097f")
+    assert script_words(text) == (devanagari, len(words_) - devanagari)
