@@ -27,15 +27,13 @@ import pickle
 import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
 from itertools import accumulate, repeat
-from typing import Any
+from typing import Any, NamedTuple
 
 from digest.config import RelatedConfig
-from digest.errors import FastPickle
 from digest.related import RelatedItem, item_from_fields
 from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, order_rows, term_ids
 from digest.text import WORD
@@ -71,12 +69,12 @@ def _counted(words: list[str], stop: frozenset[str]) -> Counter[str]:
     return counts
 
 
-@dataclass(frozen=True, slots=True)
-class Features(FastPickle):
+class Features(NamedTuple):
     """What similarity needs of one article: weighted term counts and tag keys.
 
     Stored compactly (a few objects per article, not one per term) because every
-    article's features live in the build cache.
+    article's features live in the build cache; a named tuple, made from its fields
+    without __new__ when unpickled (a frozen dataclass's __init__ took a third of that).
     """
 
     terms: str  # distinct terms, space-separated, sorted
@@ -94,6 +92,13 @@ class Features(FastPickle):
         """The terms at these places of ``terms`` (a few of many: no split of them all)."""
         starts, text = memoryview(self.starts).cast("I"), self.terms
         return tuple([text[starts[p]:(starts[p + 1] - 1 if p + 1 < len(starts) else len(text))] for p in places])
+
+    def __reduce__(self) -> tuple[Any, tuple[Any, ...]]:
+        return _features, (tuple(self),)
+
+
+def _features(fields: tuple[Any, ...]) -> Features:
+    return tuple.__new__(Features, fields)
 
 
 class StoredFeatures:
