@@ -19,11 +19,18 @@ from digest.config import RelatedConfig
 VOCABULARY = [f"w{i}" for i in range(300)]
 
 
-def make_features(rng: random.Random, config: RelatedConfig) -> S.Features:
+Doc = tuple[str, str, list[str], str]  # title, body words, tags, language
+
+
+def make_doc(rng: random.Random) -> Doc:
     words = " ".join(rng.choice(VOCABULARY[:rng.choice([40, 300])]) for _ in range(rng.randint(3, 40)))
     tags = rng.sample(["a", "b", "c", "d", "e"], rng.randint(0, 2))
-    return S.features(" ".join(rng.sample(VOCABULARY, 2)), "", words, tags, rng.choice(["en", "en", "hi"]),
-                      config, frozenset())
+    return " ".join(rng.sample(VOCABULARY, 2)), words, tags, rng.choice(["en", "en", "hi"])
+
+
+def doc_features(doc: Doc, config: RelatedConfig) -> S.Features:
+    title, words, tags, lang = doc
+    return S.features(title, "", words, tags, lang, config, frozenset())
 
 
 def run(seed: int) -> tuple[int, int]:
@@ -33,7 +40,8 @@ def run(seed: int) -> tuple[int, int]:
                      include_newer=rng.choice([True, False]))
     n = rng.randint(20, 120)
     keys = sorted(f"k{i:03d}" for i in range(n))
-    feats = [make_features(rng, config) for _ in keys]
+    docs = [make_doc(rng) for _ in keys]
+    feats = [doc_features(d, config) for d in docs]
     stamps = [float(rng.randint(0, 60) * 86400) for _ in keys]
     links = {k: tuple(rng.sample(keys, rng.randint(0, 2))) for k in keys if rng.random() < .2}
     picks = {k: rng.sample(keys, rng.randint(0, 2)) for k in keys if rng.random() < .2}
@@ -50,11 +58,16 @@ def run(seed: int) -> tuple[int, int]:
         in_place += index is not None and state[0] is index
         index = pickle.loads(pickle.dumps(state[0])) if rng.random() < .5 else state[0]
         previous = got
-        kind = rng.choice(["words", "date", "link", "pick", "all"])
+        kind = rng.choice(["words", "counts", "counts", "date", "link", "pick", "all"])
         for _ in range(rng.randint(1, 3)):
             i = rng.randrange(n)
             if kind in ("words", "all"):
-                feats = [*feats[:i], make_features(rng, config), *feats[i + 1:]]
+                docs[i] = make_doc(rng)
+                feats = [*feats[:i], doc_features(docs[i], config), *feats[i + 1:]]
+            if kind == "counts":  # the same words, some more often: no frequency moves, the vector does
+                title, words, tags, lang = docs[i]
+                docs[i] = (title, words + " " + " ".join(rng.choices(words.split(), k=3)), tags, lang)
+                feats = [*feats[:i], doc_features(docs[i], config), *feats[i + 1:]]
             if kind in ("date", "all"):
                 stamps = [*stamps[:i], float(rng.randint(0, 60) * 86400), *stamps[i + 1:]]
             if kind in ("link", "all"):
@@ -64,6 +77,21 @@ def run(seed: int) -> tuple[int, int]:
     return 6, in_place
 
 
+def count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """How many times an update recomputed candidate lists in place (SimilarityIndex._refresh)."""
+    from digest.similarity_index import SimilarityIndex
+
+    calls = [0]
+    refresh = SimilarityIndex._refresh
+
+    def counted(self: SimilarityIndex, affected: list[int]) -> None:
+        calls[0] += 1
+        refresh(self, affected)
+
+    monkeypatch.setattr(SimilarityIndex, "_refresh", counted)
+    return calls
+
+
 @pytest.mark.parametrize("block", range(4))
 def test_incremental_related_equals_clean(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
     from digest import similarity_index
@@ -71,25 +99,33 @@ def test_incremental_related_equals_clean(block: int, monkeypatch: pytest.Monkey
     # As in `digest build`, which has not loaded scipy: an edit's few rows are scored with numpy
     # alone, many rows (a clean computation of more than SMALL articles) with scipy.
     monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
+    refreshes = count_refreshes(monkeypatch)
     steps = in_place = 0
     for seed in range(block * 10, block * 10 + 10):
         s, i = run(seed)
         steps, in_place = steps + s, in_place + i
     assert in_place >= steps // 3  # the in-place update path was taken, not only clean rebuilds
+    assert refreshes[0] >= 5  # and vectors changed in place, candidate lists merged or searched again
 
 
-@pytest.mark.parametrize("block", range(2))
-def test_incremental_related_equals_clean_with_scipy_for_every_row(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("block", "floor"), [(0, None), (1, None), (2, 0.25)])
+def test_incremental_related_equals_clean_with_scipy_for_every_row(block: int, floor: float | None,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     """As `digest serve` computes, with scipy loaded: even an edit's few rows and pairs go through the
-    sparse products, and an update explains its pairs without the places a clean build knew."""
+    sparse products, and an update explains its pairs without the places a clean build knew. With a
+    high MIN_SCORE, many lists end at the floor rather than full: updates keep to it too."""
     from digest import similarity_index
 
     monkeypatch.setattr(similarity_index, "SMALL", 0)
+    if floor is not None:
+        monkeypatch.setattr(similarity_index, "MIN_SCORE", floor)
+    refreshes = count_refreshes(monkeypatch)
     steps = in_place = 0
     for seed in range(100 + block * 8, 100 + block * 8 + 8):
         s, i = run(seed)
         steps, in_place = steps + s, in_place + i
     assert in_place >= steps // 3
+    assert refreshes[0] >= 5
 
 
 @pytest.mark.parametrize(("having", "moved"), [(42, False), (43, True)])
