@@ -14,7 +14,8 @@ the same, almost all of that still holds:
 
 The result is exactly what a clean computation gives (the incremental-build test
 checks it): the same vectors, computed the same way, and the same canonical cut of
-each candidate list (score, then article). Many rows at once are searched with scipy
+each candidate list (score, then article; only stories at least ``MIN_SCORE`` similar).
+Many rows at once are searched with scipy
 and sparse_dot_topn; a few (``SMALL``: an edit's) with numpy alone, first against
 every entry, then from an inverted index by column (``scores``). Both give the same
 lists: a row with more ties at sparse_dot_topn's cut than ``SLACK`` is searched again.
