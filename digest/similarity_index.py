@@ -752,9 +752,9 @@ class SimilarityIndex:
 
     def _places(self, arts: Any, cols: Any) -> Any:
         """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the
-        last place when it is there twice, as ``_name``'s dict keeps it. Every column must be among the
-        article's EXPLAIN_TERMS strongest. Right after a clean build, each vector entry's place is
-        known (``_spots``), and only those strongest are searched."""
+        last place when it is there twice, as ``_name``'s dict keeps it. Right after a clean build,
+        each vector entry's place is known (``_spots``): only the article's EXPLAIN_TERMS strongest
+        entries are searched (the columns of ``_explain`` are among them). Otherwise, its whole row."""
         np = _np()
         if self._spots is not None:
             lengths = self.rows.lengths()
