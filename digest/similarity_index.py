@@ -29,6 +29,7 @@ import zlib
 from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from digest.config import RelatedConfig
@@ -743,12 +744,15 @@ class SimilarityIndex:
         # each word is among that article's words, found for every pair at once.
         bounds = np.searchsorted(pr, np.arange(len(todo) + 1)).tolist()
         places = self._places(r[pr], pc).tolist()
-        for k, code in enumerate(todo):
-            lo, hi = bounds[k], bounds[k + 1]
-            if lo == hi:
-                self.explained[code] = ()
-                continue
-            self.explained[code] = self.feats[code >> 32].terms_at(places[lo:hi])
+        # Pairs come grouped by first article (as _rank asks for them): each run's words are read at
+        # once, then cut pair by pair.
+        runs = [*np.flatnonzero(np.concatenate(([True], r[1:] != r[:-1]))).tolist(), len(todo)]
+        explained = self.explained
+        for first, end in pairwise(runs):
+            base = bounds[first]
+            words = self.feats[todo[first] >> 32].terms_at(places[base:bounds[end]])
+            for k in range(first, end):
+                explained[todo[k]] = words[bounds[k] - base:bounds[k + 1] - base]
 
     def _places(self, arts: Any, cols: Any) -> Any:
         """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the
