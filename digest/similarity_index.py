@@ -359,7 +359,7 @@ class SimilarityIndex:
         tag_raw = array("d", [float(config.weights.tags)]).tobytes()
         id_parts: list[bytes] = []
         raw_parts: list[bytes] = []
-        per_row = []
+        word_counts, tag_counts = [], []
         for f in feats:
             f = f.load() if hasattr(f, "load") else f  # stored features: their fields without __getattr__
             id_parts.append(f.ids)
@@ -368,12 +368,18 @@ class SimilarityIndex:
             if tags:
                 id_parts.append(array("q", term_ids(["\x00#" + t for t in tags])).tobytes())
                 raw_parts.append(tag_raw * len(tags))
-            per_row.append(len(f.ids) // 8 + len(tags))
+            word_counts.append(len(f.ids) // 8)
+            tag_counts.append(len(tags))
         ids = np.frombuffer(b"".join(id_parts), dtype=np.int64)
         raw = np.frombuffer(b"".join(raw_parts), dtype=np.float64)
-        per_row = np.array(per_row, dtype=np.int64)
+        words = np.array(word_counts, dtype=np.int64)
+        per_row = words + np.array(tag_counts, dtype=np.int64)
         rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
         col_ids, cols = _factorize(ids)
+        # Which columns are tags (``_tag_columns``, for every article at once): an article's entries
+        # after its words.
+        idx._tags = np.zeros(len(col_ids), dtype=bool)
+        idx._tags[cols[(np.arange(len(rows)) - (np.cumsum(per_row) - per_row)[rows]) >= words[rows]]] = True
         idx.col_ids = col_ids.tolist()
         idx.col_of = {t: c for c, t in enumerate(idx.col_ids)}
         df = np.bincount(cols, minlength=len(col_ids)).astype(np.int64)

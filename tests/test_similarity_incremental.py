@@ -247,3 +247,21 @@ def test_factorize_is_np_unique_with_inverse(wide: bool) -> None:
     assert distinct.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.tolist()
     assert _factorize(ids[:0])[1].tolist() == []
+
+
+def test_a_clean_index_knows_its_tag_columns_as_the_row_by_row_scan_finds_them():
+    """build flags the tag columns for every article at once; _tag_columns, which updates use, scans
+    the articles one by one: the same columns (explanations leave tags out by them)."""
+    import numpy as np
+
+    rng = random.Random(9)
+    config = RelatedConfig()
+    keys = [f"k{i:03d}" for i in range(80)]
+    feats = [doc_features(make_doc(rng), config) for _ in keys]
+    state: list[S.SimilarityIndex] = []
+    S.compute(keys, feats, [float(i) for i in range(80)], {}, config, state=state)
+    index = state[0]
+    built = index._tags.copy()
+    assert built.any() and not built.all()
+    index._tags = None
+    assert np.array_equal(index._tag_columns(), built)
