@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from html import escape as escape_html
 
 from digest import __version__
 from digest.render import Renderer
@@ -22,7 +23,7 @@ FEED_TAGS = 20  # categories an entry carries: enough for readers, bounded for a
 
 def escape(text: str) -> str:
     """Text for XML content. (Not xml.sax.saxutils: it imports urllib.request and http.client.)"""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return escape_html(text, quote=False)
 
 
 def quoteattr(text: str) -> str:

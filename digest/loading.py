@@ -22,7 +22,7 @@ from digest.content.loader import ParseResult, ParseSettings, content_hash, find
 from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
-from digest.similarity import StoredFeatures, builtin_stop_words, features
+from digest.similarity import StoredFeatures, builtin_stop_words, feature_tags, features
 from digest.similarity_index import feature_signature
 from digest.text import minutes_to_read, script_words, strip_tags, truncate
 
@@ -172,8 +172,8 @@ def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Proble
     if known is None:
         parsed: Parsed = pickle.loads(entry[0])
         a = parsed.result.article
-        # Language and tags as ``features`` gives them (parse_file passes the article's).
-        stored = StoredFeatures(parsed.feature_sig, a.lang, tuple(sorted(set(a.tag_keys))), parsed.features) \
+        # Language and tags as ``features`` holds them (parse_file passes the article's).
+        stored = StoredFeatures(parsed.feature_sig, a.lang, feature_tags(a.tag_keys), parsed.features) \
             if a is not None else None
         known = memo[entry_key] = (parsed, stored)  # the same objects for a long-lived build's next one
     parsed, stored = known

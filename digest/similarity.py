@@ -126,6 +126,11 @@ class StoredFeatures:
         return self.load().terms_at(places)
 
 
+def feature_tags(tag_keys: Iterable[str]) -> tuple[str, ...]:
+    """An article's tags as its features hold them: each key once, sorted."""
+    return tuple(sorted(set(tag_keys)))
+
+
 def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], lang: str,
              config: RelatedConfig, stop: frozenset[str]) -> Features:
     from array import array
@@ -146,7 +151,7 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
     terms = sorted(counts)
     starts = array("I", accumulate(map(len, terms), lambda at, size: at + size + 1, initial=0))
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
-                    array("q", term_ids(terms)).tobytes(), tuple(sorted(set(tag_keys))), lang,
+                    array("q", term_ids(terms)).tobytes(), feature_tags(tag_keys), lang,
                     _sketch(opening), starts[:len(terms)].tobytes())
 
 

@@ -79,20 +79,10 @@ def truncate(text: str, limit: int) -> str:
     return (cut or text[:limit]) + "…"
 
 
-def word_count(text: str) -> int:
-    """Words by white space, which counts Devanagari and Latin prose alike."""
-    return len(text.split())
-
-
-def reading_minutes(text: str, lang: str = "en") -> int:
-    """Minutes to read, per script: words by white space, about 230 a minute in Latin prose
-    and 160 in Devanagari (shorter words, read more slowly each). Mixed text counts each
-    word at its own script's rate; ``lang`` is not needed, the words say it."""
-    return minutes_to_read(*script_words(text))
-
-
 def minutes_to_read(devanagari: int, other: int) -> int:
-    """``reading_minutes`` from the counts of ``script_words``."""
+    """Minutes to read, per script, from the counts of ``script_words``: about 230 words a minute in
+    Latin prose and 160 in Devanagari (shorter words, read more slowly each); mixed text counts each
+    word at its own script's rate."""
     return max(1, round(devanagari / 160 + other / 230))
 
 

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from digest.text import clean_tag, reading_minutes, slugify, strip_tags, tag_key, truncate, words
+from digest.text import clean_tag, minutes_to_read, script_words, slugify, strip_tags, tag_key, truncate, words
 
 HINDI_TAG = "अंतरराष्ट्रीय संबंध"
 
@@ -79,10 +79,10 @@ def test_strip_tags_and_truncate():
 def test_reading_time_counts_words_by_whitespace_per_script():
     english = " ".join(["word"] * 460)
     hindi = " ".join(["शब्द"] * 320)
-    assert reading_minutes(english) == 2  # 230 words a minute
-    assert reading_minutes(english + " " + hindi) == 4  # each script at its own rate
-    assert reading_minutes(hindi) == 2  # 160 words a minute for Devanagari
-    assert reading_minutes("") == 1
+    assert minutes_to_read(*script_words(english)) == 2  # 230 words a minute
+    assert minutes_to_read(*script_words(english + " " + hindi)) == 4  # each script at its own rate
+    assert minutes_to_read(*script_words(hindi)) == 2  # 160 words a minute for Devanagari
+    assert minutes_to_read(*script_words("")) == 1
 
 
 SCRIPTS_AND_SPACES = ["a", "क", "ि", "1", "।", "\u0900", "\u097f", "\u0980",  # \u0980: Bengali, not Devanagari
@@ -92,8 +92,6 @@ SCRIPTS_AND_SPACES = ["a", "क", "ि", "1", "।", "\u0900", "\u097f", "\u0980
 @given(st.text(alphabet=st.sampled_from(SCRIPTS_AND_SPACES), max_size=2000))
 def test_words_are_counted_by_the_script_they_begin_with(text: str):
     """As counting the words of str.split() one by one, white space of every kind included."""
-    from digest.text import script_words
-
     words_ = text.split()
     devanagari = sum(1 for w in words_ if "\u0900" <= w[0] <= "\u097f")
     assert script_words(text) == (devanagari, len(words_) - devanagari)
