@@ -6,9 +6,11 @@ pickle files, so that a build which finds nothing changed reads only the small o
 * ``state.pickle``: file stamps (path -> mtime, size, digest), and per output folder
   what the last build wrote (its manifest) and the fingerprint of all its inputs;
 * ``articles.pickle``: per file version, the parsed article (a pickled blob, loaded
-  when needed) and its rendered HTML (bytes, decoded only by pages that show it);
+  when needed) and where its rendered HTML and its features are in the blob file;
   the related-story results with the hash of their inputs; and the related-story
   search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt;
+* ``blobs-*.bin``: the articles' HTML and features, appended once and read only by
+  what needs them (``blobstore.py``), so that an edit neither reads nor rewrites them all;
 
 and a ``templates/`` folder where Jinja2 keeps compiled templates, with
 ``template-references.pickle`` beside it: which templates each template source
@@ -31,12 +33,13 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from digest import __version__
+from digest.blobstore import BlobFile, Ref, copy_live, others, worth_compacting
 from digest.errors import FastPickle
 
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-15"
+FORMAT = f"digest-cache-{__version__}-16"
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,11 +67,19 @@ class State:
     outputs: dict[str, OutputState] = field(default_factory=dict)
 
 
+Blob = bytes | Ref  # in memory, or where it is in the blob file
+
+
 @dataclass
 class Articles:
-    entries: dict[str, tuple[bytes, bytes]] = field(default_factory=dict)  # entry key -> (meta, html)
+    # entry key -> (pickled loading.Parsed, as its worker made it; body HTML; pickled features)
+    entries: dict[str, tuple[bytes, Blob, Blob]] = field(default_factory=dict)
     related: tuple[str, Any] | None = None  # (inputs hash, results)
     index: Any = None  # the related-story search state (similarity_index.SimilarityIndex)
+    blob_file: str | None = None  # the name of the blob file the entries' Refs point into
+
+    def refs(self) -> list[Ref]:
+        return [b for entry in self.entries.values() for b in entry[1:] if isinstance(b, Ref)]
 
 
 def _read(path: Path) -> Any:
@@ -81,6 +92,14 @@ def _read(path: Path) -> Any:
         return None
 
 
+def _write_articles(folder: Path, articles: object, blob_file: str | None) -> None:
+    """Write the articles file; once it is written, the blob files it does not use are removed."""
+    if _write(folder, ARTICLES_FILE, articles) and blob_file is not None:
+        for path in others(folder, blob_file):
+            with contextlib.suppress(OSError):
+                path.unlink()
+
+
 def make_folder(folder: Path) -> None:
     """The cache folder, made with a .gitignore that keeps it out of git. Raises OSError."""
     folder.mkdir(parents=True, exist_ok=True)
@@ -89,8 +108,9 @@ def make_folder(folder: Path) -> None:
         gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
 
 
-def _write(folder: Path, name: str, data: Any) -> None:
-    """Pickle ``data`` to ``folder/name`` atomically; ``bytes`` are taken as already pickled."""
+def _write(folder: Path, name: str, data: Any) -> bool:
+    """Pickle ``data`` to ``folder/name`` atomically; ``bytes`` are taken as already pickled. False when
+    it could not be written."""
     tmp: str | None = None
     try:
         make_folder(folder)
@@ -102,8 +122,9 @@ def _write(folder: Path, name: str, data: Any) -> None:
                 pickle.dump((FORMAT, data), fh, protocol=pickle.HIGHEST_PROTOCOL)
         os.replace(tmp, folder / name)
         tmp = None
+        return True
     except (OSError, pickle.PicklingError, RecursionError, MemoryError):
-        pass  # a cache that cannot be written only makes the next build slower
+        return False  # a cache that cannot be written only makes the next build slower
     finally:
         if tmp is not None:  # not written (or interrupted): no half file left behind
             with contextlib.suppress(OSError):
@@ -127,8 +148,10 @@ class Cache:
         self._child: Any = None  # parallel.Forked: the process writing the articles file (``save_soon``)
         self._thread: Any = None  # the thread writing files for ``save(wait=False)``
         self._in_flight: frozenset[str] = frozenset()  # the files it writes
+        self.blobs: BlobFile | None = None  # the blob file of ``articles`` (None: blobs kept in memory)
         if fresh:
             self._state, self._articles = State(), Articles()
+            self.blobs = BlobFile(folder) if folder is not None else None
             self.state_dirty = self.articles_dirty = True
             self._seen = {name: self._signature(name) for name in (STATE_FILE, ARTICLES_FILE)}
 
@@ -170,7 +193,10 @@ class Cache:
         it since this one read it: its newer file wins, and this process reads it on its next build."""
         if self._replaced(name):
             return
-        _write(folder, name, data)
+        if name == ARTICLES_FILE:
+            _write_articles(folder, data, self._articles.blob_file if self._articles else None)
+        else:
+            _write(folder, name, data)
         self._seen[name] = self._signature(name)
 
     @property
@@ -182,8 +208,59 @@ class Cache:
     @property
     def articles(self) -> Articles:
         if self._articles is None:
-            self._articles = self._load(ARTICLES_FILE, Articles)
+            articles = self._load(ARTICLES_FILE, Articles)
+            self.blobs = self._blob_file(articles)
+            self._articles = articles
         return self._articles
+
+    def _blob_file(self, articles: Articles) -> BlobFile | None:
+        """The blob file the articles' Refs point into, opened now (another process may remove it later)
+        and checked to hold them all. When it does not, the entries are forgotten: their files are
+        parsed again."""
+        if self.folder is None:
+            return None
+        refs = articles.refs()
+        if articles.blob_file is not None:
+            found = BlobFile(self.folder, articles.blob_file)
+            try:
+                size = found.size()
+            except OSError:
+                size = -1
+            if size >= max((r.offset + r.length for r in refs), default=0):
+                return found
+        if refs:
+            articles.entries = {}
+        articles.blob_file = None
+        return BlobFile(self.folder)
+
+    def _flush_blobs(self, articles: Articles) -> None:
+        """Append the blobs the entries hold in memory to the blob file (copying the live ones to a new
+        file first when the old one is mostly garbage); the entries then hold Refs. Blobs that cannot be
+        written stay in the entries, and so go into the articles file itself."""
+        file = self.blobs
+        if file is None or self.folder is None:
+            return
+        try:
+            make_folder(self.folder)
+            refs = articles.refs()
+            if worth_compacting(file.size(), sum(r.length for r in refs)):
+                target = BlobFile(self.folder)
+                moved = copy_live(file, refs, target)
+                articles.entries = {k: (meta, *(moved[b] if isinstance(b, Ref) else b for b in blobs))
+                                    for k, (meta, *blobs) in articles.entries.items()}  # type: ignore[misc]
+                file = self.blobs = target
+                articles.blob_file = file.name
+            pending = [(k, entry) for k, entry in articles.entries.items()
+                       if isinstance(entry[1], bytes) or isinstance(entry[2], bytes)]
+            if pending:
+                data = [b for _, entry in pending for b in entry[1:] if isinstance(b, bytes)]
+                at = iter(file.append(data))
+                for k, (meta, html, feats) in pending:
+                    articles.entries[k] = (meta, next(at) if isinstance(html, bytes) else html,
+                                           next(at) if isinstance(feats, bytes) else feats)
+            articles.blob_file = file.name
+        except OSError:
+            pass  # kept in memory, and saved in the articles file
 
     def save_soon(self) -> None:
         """Start writing the articles file, which no later stage of a build changes, in a forked child
@@ -198,8 +275,13 @@ class Cache:
                 or not hasattr(os, "fork") or threading.active_count() > 1 or self._replaced(ARTICLES_FILE)):
             return
         folder, articles = self.folder, self._articles
+
+        def write() -> None:
+            self._flush_blobs(articles)
+            _write_articles(folder, articles, articles.blob_file)
+
         try:
-            self._child = Forked(lambda: _write(folder, ARTICLES_FILE, articles))
+            self._child = Forked(write)
         except OSError:
             return
         self.articles_dirty = False
@@ -225,6 +307,8 @@ class Cache:
             return
         todo: list[tuple[str, object]] = []
         if self.articles_dirty and self._articles is not None:
+            if not self._replaced(ARTICLES_FILE):
+                self._flush_blobs(self._articles)
             todo.append((ARTICLES_FILE, self._articles))
             self.articles_dirty = False
         if self.state_dirty and self._state is not None:
@@ -247,10 +331,14 @@ class Cache:
         import threading
 
         folder = self.folder
+        blob_file = self._articles.blob_file if self._articles else None
 
         def write() -> None:
             for name, blob in ready:
-                _write(folder, name, blob)
+                if name == ARTICLES_FILE:
+                    _write_articles(folder, blob, blob_file)
+                else:
+                    _write(folder, name, blob)
                 self._seen[name] = self._signature(name)
 
         self._in_flight = frozenset(name for name, _ in ready)

@@ -12,10 +12,12 @@ import hashlib
 import os
 import pickle
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-from digest.cache import Cache, FileStamp
+from digest.blobstore import Blobs
+from digest.cache import Blob, Cache, FileStamp
 from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article
@@ -47,20 +49,19 @@ class FileSettings:
 class Parsed(FastPickle):
     result: ParseResult
     body: RenderedBody | None = None  # without text and first paragraph (unused) and HTML (travels separately)
-    features: bytes = b""  # pickled Features: unpickled only when read (similarity.StoredFeatures)
-    feature_sig: bytes = b""  # their similarity_index.feature_signature
+    feature_sig: bytes = b""  # similarity_index.feature_signature of the features (which travel separately)
 
 
 @dataclass
 class Loaded:
     articles: dict[str, Article] = field(default_factory=dict)  # every article, drafts included
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # html is "": see ``html``
-    html: dict[str, bytes] = field(default_factory=dict)  # UTF-8, with placeholders
+    html: Blobs = field(default_factory=Blobs)  # UTF-8, with placeholders; read from the cache when looked up
     features: dict[str, StoredFeatures] = field(default_factory=dict)
 
 
-def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tuple[bytes, bytes]:
-    """One file to (pickled article, rendered body and features; UTF-8 HTML of the body).
+def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tuple[bytes, bytes, bytes]:
+    """One file to (pickled article and rendered body; UTF-8 HTML of the body; pickled features).
 
     Pure, and run in worker processes: the pickled form is what travels back and what
     the cache keeps, so the parent never pickles it again.
@@ -68,7 +69,7 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     result = parse_article(key, shown, raw, settings.parse)
     a = result.article
     if a is None:
-        return pickle.dumps(Parsed(result), protocol=pickle.HIGHEST_PROTOCOL), b""
+        return pickle.dumps(Parsed(result), protocol=pickle.HIGHEST_PROTOCOL), b"", b""
     body = render(a.body, key, a.body_line, unsafe_html=settings.unsafe_html)
     if a.summary:
         summary_html = render_inline(a.summary, unsafe_html=settings.unsafe_html)
@@ -84,12 +85,12 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
                    words=devanagari + other, minutes=minutes_to_read(devanagari, other))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
-    parsed = Parsed(ParseResult(replace(a, body=""), warnings), info,
-                    pickle.dumps(feats, protocol=pickle.HIGHEST_PROTOCOL), feature_signature(feats))
-    return pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8")
+    parsed = Parsed(ParseResult(replace(a, body=""), warnings), info, feature_signature(feats))
+    return (pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8"),
+            pickle.dumps(feats, protocol=pickle.HIGHEST_PROTOCOL))
 
 
-def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) -> list[tuple[bytes, bytes]]:
+def _parse_chunk(chunk: list[tuple[str, str, bytes]], settings: FileSettings) -> list[tuple[bytes, bytes, bytes]]:
     return [parse_file(key, shown, raw, settings) for key, shown, raw in chunk]
 
 
@@ -103,7 +104,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
     store = cache.articles
     settings = FileSettings(ParseSettings(config.language, config.tz), config.markdown.unsafe_html, config.related)
     fp = settings.fingerprint
-    loaded = Loaded()
+    loaded = Loaded(html=Blobs(cache.blobs))
     stamps: dict[str, FileStamp] = {}
     todo: list[tuple[str, str, bytes]] = []
     todo_keys: list[str] = []  # the cache entry key of each
@@ -166,14 +167,17 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
     return f"{digest}|{key}|{shown}|{settings_fp}"
 
 
-def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Problems,
+def _take(entry: tuple[bytes, Blob, Blob], key: str, loaded: Loaded, problems: Problems,
           memo: dict[str, Any], entry_key: str) -> None:
     known: tuple[Parsed, StoredFeatures | None] | None = memo.get(entry_key)
     if known is None:
         parsed: Parsed = pickle.loads(entry[0])
         a = parsed.result.article
+        feats = entry[2]
+        blobs = loaded.html.file
+        source = feats if isinstance(feats, bytes) or blobs is None else partial(blobs.read, feats)
         # Language and tags as ``features`` holds them (parse_file passes the article's).
-        stored = StoredFeatures(parsed.feature_sig, a.lang, feature_tags(a.tag_keys), parsed.features) \
+        stored = StoredFeatures(parsed.feature_sig, a.lang, feature_tags(a.tag_keys), source) \
             if a is not None else None
         known = memo[entry_key] = (parsed, stored)  # the same objects for a long-lived build's next one
     parsed, stored = known
@@ -181,5 +185,5 @@ def _take(entry: tuple[bytes, bytes], key: str, loaded: Loaded, problems: Proble
     if parsed.result.article is not None and parsed.body is not None and stored is not None:
         loaded.articles[key] = parsed.result.article
         loaded.bodies[key] = parsed.body
-        loaded.html[key] = entry[1]
+        loaded.html.held[key] = entry[1]
         loaded.features[key] = stored

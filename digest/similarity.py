@@ -26,7 +26,7 @@ from __future__ import annotations
 import pickle
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from functools import lru_cache
 from importlib import resources
@@ -102,20 +102,21 @@ def _features(fields: tuple[Any, ...]) -> Features:
 
 
 class StoredFeatures:
-    """An article's ``Features`` as the build cache keeps them: pickled until a field is read. Its
-    signature (``similarity_index.feature_signature``), language and tags are at hand: an edit's
-    build compares every article's signature, and reads the words of only the few articles whose
-    "why related" words it must tell again."""
+    """An article's ``Features`` as the build cache keeps them: pickled (in the cache's blob file) until
+    a field is read. Its signature (``similarity_index.feature_signature``), language and tags are at
+    hand: an edit's build compares every article's signature, and reads the words of only the few
+    articles whose "why related" words it must tell again."""
 
     __slots__ = ("_blob", "_features", "lang", "sig", "tags")
 
-    def __init__(self, sig: bytes, lang: str, tags: tuple[str, ...], blob: bytes):
-        self.sig, self.lang, self.tags, self._blob = sig, lang, tags, blob
+    def __init__(self, sig: bytes, lang: str, tags: tuple[str, ...], blob: bytes | Callable[[], bytes]):
+        self.sig, self.lang, self.tags, self._blob = sig, lang, tags, blob  # the pickle, or what reads it
         self._features: Features | None = None
 
     def load(self) -> Features:
         if self._features is None:
-            self._features = pickle.loads(self._blob)
+            blob = self._blob
+            self._features = pickle.loads(blob if isinstance(blob, bytes) else blob())
         return self._features
 
     def __getattr__(self, name: str) -> Any:

@@ -156,7 +156,7 @@ def test_any_markdown_renders_without_script(parts: list[str]) -> None:
 def _parse(raw: bytes):
     import pickle
 
-    meta, html = parse_file("x.md", "content/x.md", raw, SETTINGS)
+    meta, html, _ = parse_file("x.md", "content/x.md", raw, SETTINGS)
     return pickle.loads(meta), html
 
 
