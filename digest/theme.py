@@ -20,6 +20,7 @@ from typing import Any
 
 import jinja2
 from jinja2 import meta as jinja_meta
+from markupsafe import escape
 
 from digest.config import SiteConfig
 from digest.errors import DigestError, Problem
@@ -120,6 +121,31 @@ class Theme:
 
 _ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
 
+try:
+    from markupsafe._speedups import _escape_inner
+except ImportError:  # pragma: no cover - markupsafe without its C extension
+    from markupsafe._native import _escape_inner
+
+
+def _escape_output(value: Any) -> Any:
+    """What ``{{ value }}`` writes: the same characters as ``markupsafe.escape``, but a plain string
+    stays a plain string. Jinja2 only joins what its output expressions yield (captured blocks are
+    marked safe as a whole), so wrapping each value in a Markup object is work for nothing: about
+    a fifth of a page's rendering time."""
+    if type(value) is str:
+        return _escape_inner(value)
+    return escape(value)
+
+
+class _Template(jinja2.Template):
+    @classmethod
+    def from_code(cls, environment: jinja2.Environment, code: Any, globals: Any,
+                  uptodate: Any = None) -> jinja2.Template:
+        template = super().from_code(environment, code, globals, uptodate)
+        # The name a compiled template's output expressions call (it imports markupsafe's escape).
+        template.root_render_func.__globals__["escape"] = _escape_output
+        return template
+
 
 def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
@@ -134,6 +160,7 @@ def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path |
         cache_size=-1,
         undefined=jinja2.Undefined,
     )
+    env.template_class = _Template
     env.filters["date"] = format_date
     env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
     env.filters["url"] = urls.url

@@ -327,3 +327,39 @@ def test_articles_are_a_sequence_made_as_the_template_reads_it(site: Site) -> No
     Builder(site.root).build()
     assert site.read("2024/02/index.html") == "1::S1:S1"
     assert site.read("2024/index.html") == "3:S1S0:S2:S2,S1,S0"  # newest first
+
+
+ESCAPE_CASES = ["", "plain", "<script>alert('x')</script>", 'a "quoted" & <b>bold</b>', "दिल्ली & मुंबई <", "'"]
+
+
+@pytest.mark.parametrize("value", [*ESCAPE_CASES, 7, 2.5, None, True])
+def test_output_escapes_exactly_as_markupsafe_does(value: object) -> None:
+    from markupsafe import Markup, escape
+
+    from digest.theme import _escape_output
+
+    assert str(_escape_output(value)) == str(escape(value))
+    assert _escape_output(Markup("<b>kept</b>")) == "<b>kept</b>"
+
+
+def test_templates_escape_each_value_once_in_every_construct(tmp_path: Path) -> None:
+    """Output expressions write plain strings; what Jinja2 captures (set blocks, macros, filter blocks,
+    includes) is still marked safe as a whole: escaped once, never twice, never not at all."""
+    from markupsafe import Markup
+
+    from digest.theme import _new_environment
+    from digest.urls import UrlMaker
+
+    (tmp_path / "part.html").write_text("<i>{{ v }}</i>", encoding="utf-8")
+    (tmp_path / "t.html").write_text(
+        "{% macro m(x) %}<m>{{ x }}</m>{% endmacro %}"
+        "{% set captured %}<c>{{ v }}</c>{% endset %}"
+        "1 {{ v }} 2 {{ captured }} 3 {{ m(v) }} 4 {% filter upper %}{{ v }}{% endfilter %} "
+        "5 {% include 'part.html' %} 6 {{ v ~ '&' }} 7 {{ safe }} 8 {{ [v]|join(',') }} "
+        "9 {% autoescape false %}{{ v }}{% endautoescape %} 10 {{ captured|length }}",
+        encoding="utf-8")
+    env = _new_environment([tmp_path], UrlMaker("https://example.org/"), None)
+    out = env.get_template("t.html").render(v="<&'\">", safe=Markup("<ok>"))
+    e = "&lt;&amp;&#39;&#34;&gt;"
+    assert out == (f"1 {e} 2 <c>{e}</c> 3 <m>{e}</m> 4 {e.upper()} 5 <i>{e}</i> 6 {e}&amp; 7 <ok> 8 {e} "
+                   f"9 <&'\"> 10 {len(f'<c>{e}</c>')}")
