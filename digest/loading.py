@@ -98,7 +98,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
                   stats: dict[str, tuple[int, int]] | None = None) -> Loaded:
     """Every article of the site, reusing cached results; problems collected, not raised.
     ``stats`` has the files' (mtime, size) where they were just looked up."""
-    from digest.parallel import map_chunks
+    from digest.parallel import imap_chunks
 
     state = cache.state
     store = cache.articles
@@ -144,10 +144,14 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         else:
             todo.append((key, shown, raw))
             todo_keys.append(entry_key)
-    parsed = map_chunks(_parse_chunk, todo, settings=settings)
-    for (key, _, _), entry_key, entry in zip(todo, todo_keys, parsed, strict=True):
-        store.entries[entry_key] = entry
-        _take(entry, key, loaded, problems, cache.memo, entry_key)
+    # Each chunk's results are taken as they come, while the workers parse the next ones.
+    at = 0
+    for _, parsed in imap_chunks(partial(_parse_chunk, settings=settings), todo):
+        for entry in parsed:
+            key, entry_key = todo[at][0], todo_keys[at]
+            store.entries[entry_key] = entry
+            _take(entry, key, loaded, problems, cache.memo, entry_key)
+            at += 1
     if todo or len(store.entries) != len(keys):
         store.entries = {k: store.entries[k] for k in keys}  # forget files that are gone
         cache.memo = {k: v for k, v in cache.memo.items() if k in store.entries}

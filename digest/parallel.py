@@ -12,7 +12,6 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from functools import partial
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -40,21 +39,6 @@ def workers_for(n_items: int) -> int:
     if jobs <= 1 or n_items < MIN_PARALLEL or "fork" not in multiprocessing.get_all_start_methods():
         return 1
     return jobs
-
-
-def map_chunks(fn: Callable[..., list[R]], items: Sequence[T], **kwargs: Any) -> list[R]:
-    """``fn(chunk, **kwargs)`` over chunks of ``items``; results flattened in order."""
-    if not items:
-        return []
-    workers = workers_for(len(items))
-    if workers == 1:
-        return fn(list(items), **kwargs)
-    size = max(16, len(items) // (workers * 8))
-    chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
-    ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
-        parts = pool.map(partial(fn, **kwargs), chunks, chunksize=1)
-    return [r for part in parts for r in part]
 
 
 def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[tuple[int, list[R]]]:
