@@ -177,9 +177,9 @@ def _take(entry: tuple[bytes, Blob, Blob], key: str, loaded: Loaded, problems: P
     if known is None:
         parsed: Parsed = pickle.loads(entry[0])
         a = parsed.result.article
-        feats = entry[2]
-        blobs = loaded.html.file
-        source = feats if isinstance(feats, bytes) or blobs is None else partial(blobs.read, feats)
+        feats, blobs = entry[2], loaded.html.file
+        assert isinstance(feats, bytes) or blobs is not None  # Refs come only from a cache with a folder
+        source = feats if isinstance(feats, bytes) else partial(blobs.read, feats)
         # Language and tags as ``features`` holds them (parse_file passes the article's).
         stored = StoredFeatures(parsed.feature_sig, a.lang, feature_tags(a.tag_keys), source) \
             if a is not None else None

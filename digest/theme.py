@@ -121,10 +121,14 @@ class Theme:
 
 _ENVIRONMENTS: dict[tuple[object, ...], jinja2.Environment] = {}
 
-try:
+_escape_inner: Any
+try:  # markupsafe 3: the escaping itself, without the Markup object around it
     from markupsafe._speedups import _escape_inner
-except ImportError:  # pragma: no cover - markupsafe without its C extension
-    from markupsafe._native import _escape_inner
+except ImportError:  # pragma: no cover - without the C extension, or before markupsafe 3
+    try:
+        from markupsafe._native import _escape_inner
+    except ImportError:
+        _escape_inner = None
 
 
 def _escape_output(value: Any) -> Any:
@@ -142,8 +146,9 @@ class _Template(jinja2.Template):
     def from_code(cls, environment: jinja2.Environment, code: Any, globals: Any,
                   uptodate: Any = None) -> jinja2.Template:
         template = super().from_code(environment, code, globals, uptodate)
-        # The name a compiled template's output expressions call (it imports markupsafe's escape).
-        template.root_render_func.__globals__["escape"] = _escape_output
+        if _escape_inner is not None:
+            # The name a compiled template's output expressions call (it imports markupsafe's escape).
+            template.root_render_func.__globals__["escape"] = _escape_output
         return template
 
 

@@ -347,7 +347,7 @@ def test_templates_escape_each_value_once_in_every_construct(tmp_path: Path) -> 
     includes) is still marked safe as a whole: escaped once, never twice, never not at all."""
     from markupsafe import Markup
 
-    from digest.theme import _new_environment
+    from digest.theme import _escape_output, _new_environment
     from digest.urls import UrlMaker
 
     (tmp_path / "part.html").write_text("<i>{{ v }}</i>", encoding="utf-8")
@@ -359,7 +359,9 @@ def test_templates_escape_each_value_once_in_every_construct(tmp_path: Path) -> 
         "9 {% autoescape false %}{{ v }}{% endautoescape %} 10 {{ captured|length }}",
         encoding="utf-8")
     env = _new_environment([tmp_path], UrlMaker("https://example.org/"), None)
-    out = env.get_template("t.html").render(v="<&'\">", safe=Markup("<ok>"))
+    template = env.get_template("t.html")
+    assert template.root_render_func.__globals__["escape"] is _escape_output  # the escape under test
+    out = template.render(v="<&'\">", safe=Markup("<ok>"))
     e = "&lt;&amp;&#39;&#34;&gt;"
     assert out == (f"1 {e} 2 <c>{e}</c> 3 <m>{e}</m> 4 {e.upper()} 5 <i>{e}</i> 6 {e}&amp; 7 <ok> 8 {e} "
                    f"9 <&'\"> 10 {len(f'<c>{e}</c>')}")
