@@ -25,8 +25,8 @@ from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, feature_tags, features
-from digest.similarity_index import feature_signature
 from digest.text import minutes_to_read, script_words, strip_tags, truncate
+from digest.weighting import feature_signature
 
 SUMMARY_LIMIT = 300
 
@@ -49,7 +49,7 @@ class FileSettings:
 class Parsed(FastPickle):
     result: ParseResult
     body: RenderedBody | None = None  # without text and first paragraph (unused) and HTML (travels separately)
-    feature_sig: bytes = b""  # similarity_index.feature_signature of the features (which travel separately)
+    feature_sig: bytes = b""  # weighting.feature_signature of the features (which travel separately)
 
 
 @dataclass

@@ -33,10 +33,12 @@ from importlib import resources
 from itertools import accumulate, repeat
 from typing import Any, NamedTuple
 
+from digest.arrays import order_rows
 from digest.config import RelatedConfig
 from digest.related import RelatedItem, item_from_fields
-from digest.similarity_index import MAX_DF_RATIO, ROUND, TOP_TERMS, SimilarityIndex, order_rows, term_ids
+from digest.similarity_index import ROUND, TOP_TERMS, SimilarityIndex
 from digest.text import WORD
+from digest.weighting import MAX_DF_RATIO, term_ids
 
 OTHER_LANGUAGE_FACTOR = 0.5
 DUPLICATE_SIMILARITY = 0.8  # candidates for "the same story filed twice" ...
@@ -79,7 +81,7 @@ class Features(NamedTuple):
 
     terms: str  # distinct terms, space-separated, sorted
     weights: bytes  # float64 array: field-weighted counts, aligned with terms
-    ids: bytes  # int64 array: the id of each term (similarity_index.term_ids)
+    ids: bytes  # int64 array: the id of each term (weighting.term_ids)
     tags: tuple[str, ...]
     lang: str
     sketch: bytes = b""  # uint32 array: the smallest hashes of the body's 4-word shingles
@@ -103,7 +105,7 @@ def _features(fields: tuple[Any, ...]) -> Features:
 
 class StoredFeatures:
     """An article's ``Features`` as the build cache keeps them: pickled (in the cache's blob file) until
-    a field is read. Its signature (``similarity_index.feature_signature``), language and tags are at
+    a field is read. Its signature (``weighting.feature_signature``), language and tags are at
     hand: an edit's build compares every article's signature, and reads the words of only the few
     articles whose "why related" words it must tell again."""
 

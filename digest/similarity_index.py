@@ -23,19 +23,18 @@ lists: a row with more ties at sparse_dot_topn's cut than ``SLACK`` is searched 
 
 from __future__ import annotations
 
-import bisect
 import sys
-import zlib
 from array import array
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
+from digest.arrays import Packed, factorize, last_hits, order_rows
+from digest.arrays import np_module as _np
 from digest.config import RelatedConfig
+from digest.weighting import counts, df_step, feature_signature, idf, term_ids, tf_idf, tf_weight
 
 TOP_TERMS = 80  # strongest terms kept per article
-MAX_DF_RATIO = 0.5  # terms in more than this share of articles say nothing about relatedness
 EXPLAIN_TERMS = 32  # words of each article considered when telling why two are related
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 MIN_SCORE = 0.05  # a story is a candidate only if at least this similar: below it, a word or two in common
@@ -43,12 +42,6 @@ ROUND = 12  # decimals scores are rounded to: float noise never decides an order
 SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row,
 #             in a process that has not loaded scipy: a one-article edit's `digest build` then never
 #             imports it, which takes longer than the update (a long-lived process loads it: ``preload``)
-
-
-def _np() -> Any:
-    import numpy as np
-
-    return np
 
 
 def _scipy_loaded() -> bool:
@@ -73,233 +66,6 @@ def canonical(c: Any, s: Any, limit: int) -> tuple[Any, Any]:
     s = np.round(s, ROUND)
     order = np.lexsort((c, -s))[:limit]
     return c[order], s[order]
-
-
-def order_rows(r: Any, s: Any, digits: int, *ties: Any) -> Any:
-    """The order of entries by row ``r``, then score ``s`` rounded to ``digits`` decimals (best
-    first), then each of ``ties`` in turn: ``np.lexsort((*reversed(ties), -np.round(s, digits), r))``,
-    several times faster. Row and score are packed into one integer, sorted stably (entries that come
-    nearly in order, as candidate lists do, sort in about linear time); only runs of equal row and
-    score are sorted by ``ties``."""
-    np = _np()
-    if len(r) == 0:
-        return np.zeros(0, dtype=np.int64)
-    q = np.rint(s * 10.0 ** digits)  # what np.round(s, digits) divides by 10**digits: the same order
-    lo, hi = float(q.min()), float(q.max())
-    # Packed only while every rounded score is an exact integer and row and score fit in 62 bits.
-    if (not (abs(lo) < 2.0 ** 52 and abs(hi) < 2.0 ** 52) or r.min() < 0
-            or (float(r.max()) + 1) * (hi - lo + 1) >= 2.0 ** 62):
-        return np.lexsort((*reversed(ties), -np.round(s, digits), r))
-    key = r.astype(np.int64) * int(hi - lo + 1) + (hi - q).astype(np.int64)
-    order = np.argsort(key, kind="stable")
-    if ties:
-        k = key[order]
-        same = k[1:] == k[:-1]
-        if same.any():
-            in_run = np.zeros(len(k), dtype=bool)
-            in_run[1:] = same
-            in_run[:-1] |= same
-            at = np.flatnonzero(in_run)
-            sub = order[at]
-            order[at] = sub[np.lexsort((*(t[sub] for t in reversed(ties)), k[at]))]
-    return order
-
-
-def _last_hits(flat: Any, starts: Any, lengths: Any, rows: Any, values: Any) -> Any:
-    """For each k, the index in ``flat`` of the last values[k] among row rows[k]'s entries
-    (flat[starts[i]:starts[i] + lengths[i]] for row i), which must be there."""
-    np = _np()
-    spans = lengths[rows]
-    ends = np.cumsum(spans)
-    at = np.repeat(starts[rows] - (ends - spans), spans) + np.arange(ends[-1] if len(ends) else 0)
-    query = np.repeat(np.arange(len(rows), dtype=np.int64), spans)
-    hit = np.flatnonzero(flat[at] == np.repeat(values, spans))
-    last = np.ones(len(hit), dtype=bool)
-    last[:-1] = query[hit][1:] != query[hit][:-1]
-    out = np.empty(len(rows), dtype=np.int64)
-    out[query[hit[last]]] = at[hit[last]]
-    return out
-
-
-def feature_signature(f: Any) -> bytes:
-    """What an article's features are, in 16 bytes (kept with them: ``similarity.StoredFeatures``)."""
-    import hashlib
-
-    known = getattr(f, "sig", None)
-    if known is not None:
-        return known  # type: ignore[no-any-return]
-    h = hashlib.blake2b(f.ids, digest_size=16)
-    h.update(f.weights)
-    h.update(repr((f.tags, f.lang)).encode())
-    return h.digest()
-
-
-class Packed:
-    """One array pair per article (columns and weights, or candidates and scores), held as two flat
-    arrays and where each article's part ends, with the pairs replaced since held aside until the
-    next ``flat``: the build cache loads two arrays, not tens of thousands, and reading them all at
-    once (``flat``, ``lengths``) costs nothing while none changed. A pair read is a view."""
-
-    __slots__ = ("_a", "_b", "_ends", "_over")
-
-    def __init__(self, a: Any, b: Any, lengths: Any):
-        np = _np()
-        self._a, self._b = a, b
-        self._ends = np.cumsum(np.asarray(lengths, dtype=np.int64))
-        self._over: dict[int, tuple[Any, Any]] = {}
-
-    @classmethod
-    def of(cls, pairs: list[tuple[Any, Any]], dtypes: tuple[Any, Any]) -> Packed:
-        np = _np()
-        lengths = [len(a) for a, _ in pairs]
-        if not pairs:
-            return cls(np.zeros(0, dtype=dtypes[0]), np.zeros(0, dtype=dtypes[1]), lengths)
-        return cls(np.concatenate([a for a, _ in pairs]).astype(dtypes[0], copy=False),
-                   np.concatenate([b for _, b in pairs]).astype(dtypes[1], copy=False), lengths)
-
-    def __len__(self) -> int:
-        return len(self._ends)
-
-    def __getitem__(self, i: int) -> tuple[Any, Any]:
-        pair = self._over.get(i)
-        if pair is not None:
-            return pair
-        if not 0 <= i < len(self._ends):
-            raise IndexError(i)
-        hi = int(self._ends[i])
-        lo = int(self._ends[i - 1]) if i else 0
-        return self._a[lo:hi], self._b[lo:hi]
-
-    def __setitem__(self, i: int, pair: tuple[Any, Any]) -> None:
-        if not 0 <= i < len(self._ends):
-            raise IndexError(i)
-        self._over[i] = pair
-
-    def __iter__(self) -> Any:
-        return (self[i] for i in range(len(self)))
-
-    def flat(self) -> tuple[Any, Any]:
-        """Every pair's arrays, one after another: (all of the first arrays, all of the second)."""
-        if self._over:
-            self._merge()
-        return self._a, self._b
-
-    def lengths(self) -> Any:
-        np = _np()
-        if self._over:
-            self._merge()
-        return np.diff(self._ends, prepend=0)
-
-    def _merge(self) -> None:
-        """Put the replaced pairs into the flat arrays."""
-        np = _np()
-        lengths = np.diff(self._ends, prepend=0)
-        pieces_a, pieces_b, at = [], [], 0
-        for i in sorted(self._over):
-            a, b = self._over[i]
-            lo = int(self._ends[i - 1]) if i else 0
-            pieces_a += (self._a[at:lo], a)
-            pieces_b += (self._b[at:lo], b)
-            at = int(self._ends[i])
-            lengths[i] = len(a)
-        pieces_a.append(self._a[at:])
-        pieces_b.append(self._b[at:])
-        self._a = np.concatenate(pieces_a).astype(self._a.dtype, copy=False)
-        self._b = np.concatenate(pieces_b).astype(self._b.dtype, copy=False)
-        self._ends = np.cumsum(lengths)
-        self._over = {}
-
-    def __getstate__(self) -> tuple[Any, Any, Any]:
-        a, b = self.flat()
-        return a, b, self._ends
-
-    def __setstate__(self, state: tuple[Any, Any, Any]) -> None:
-        self._a, self._b, self._ends = state
-        self._over = {}
-
-
-def term_ids(terms: Iterable[str]) -> list[int]:
-    """A stable id for each term, the same in every process and on every run (CRC-32 and length:
-    collisions are rare enough not to move a ranking)."""
-    return [zlib.crc32(data) | (len(data) << 32) for data in map(str.encode, terms)]
-
-
-def _factorize(ids: Any) -> tuple[Any, Any]:
-    """(distinct ids in order, index of each id among them): np.unique's answer, in a third of its
-    time. Each id is packed with its position into one integer and sorted (no argsort); the ranks
-    are scattered back as 32-bit integers (half the memory traffic), then widened."""
-    import numpy as np
-
-    n = len(ids)
-    if n == 0:
-        return ids, np.zeros(0, dtype=np.int64)
-    bits = (n - 1).bit_length()
-    if int(ids.min()) >= 0 and int(ids.max()).bit_length() + bits <= 63:
-        ordered = ids << bits
-        ordered |= np.arange(n, dtype=np.int64)
-        ordered.sort()
-        order = ordered & ((1 << bits) - 1)
-        ordered >>= bits
-    else:
-        order = np.argsort(ids, kind="stable")
-        ordered = ids[order]
-    new = np.empty(n, dtype=bool)
-    new[0] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=new[1:])
-    small = np.int32 if n < 2 ** 31 else np.int64
-    rank = np.cumsum(new, dtype=small)
-    rank -= 1
-    inverse = np.empty(n, dtype=small)
-    inverse[order] = rank
-    return ordered[new], inverse.astype(np.int64, copy=False)
-
-
-# Document frequencies count in steps of about 25% above 10 (every count up to 10 is a step of
-# its own). A word's weight then moves only when its frequency crosses a step, so an edit that adds
-# or removes a word changes the vectors of a few articles, not of every article with that word;
-# an idf (2 to 9) differs from the exact one by at most log(1.25), about 0.2.
-DF_STEP = 1.25
-_DF_EDGES = sorted({*range(1, 11), *(int(DF_STEP ** k) for k in range(125))})  # up to about 10**12
-
-
-def df_step(df: int) -> int:
-    """Which step a document frequency is in."""
-    return bisect.bisect_right(_DF_EDGES, df)
-
-
-def _max_df(n: int) -> int:
-    """The most articles of ``n`` a word may be in and still count (MAX_DF_RATIO of them)."""
-    return max(2, int(MAX_DF_RATIO * n))
-
-
-def counts(df: int, n: int) -> bool:
-    """Whether a word in ``df`` of ``n`` articles counts at all: not one in a single article (it
-    relates nothing), nor one in more than MAX_DF_RATIO of them (it says nothing)."""
-    return 1 < df <= _max_df(n)
-
-
-def idf(df: Any, n: int) -> tuple[Any, Any]:
-    """(whether each word counts at all (``counts``), its inverse document frequency) for the words'
-    document frequencies among ``n`` articles, stepped (DF_STEP)."""
-    np = _np()
-    edges = np.array(_DF_EDGES, dtype=np.int64)
-    stepped = edges[np.searchsorted(edges, df, side="right") - 1].astype(np.float64)
-    return (df > 1) & (df <= _max_df(n)), np.log((n + 1) / (stepped + 1)) + 1.0
-
-
-def tf_weight(raw: Any, word_idf: Any) -> Any:
-    """The weights of entries with raw field-weighted counts ``raw`` and their words' idf."""
-    np = _np()
-    return np.where(raw >= 1, 1.0 + np.log(np.maximum(raw, 1.0)), raw) * word_idf
-
-
-def tf_idf(raw: Any, df: Any, n: int) -> tuple[Any, Any]:
-    """(which entries count, their weights) for raw field-weighted counts and the words' document
-    frequencies among ``n`` articles. The clean index computes the same per column (``idf``) and
-    then per entry (``tf_weight``): both give the very same numbers."""
-    counted, word_idf = idf(df, n)
-    weight = tf_weight(raw, word_idf)
-    return counted & (weight > 0), weight
 
 
 @dataclass(eq=False)  # compared by identity: its fields are numpy arrays
@@ -375,7 +141,7 @@ class SimilarityIndex:
         words = np.array(word_counts, dtype=np.int64)
         per_row = words + np.array(tag_counts, dtype=np.int64)
         rows = np.repeat(np.arange(n, dtype=np.int64), per_row)
-        col_ids, cols = _factorize(ids)
+        col_ids, cols = factorize(ids)
         # Which columns are tags (``_tag_columns``, for every article at once): an article's entries
         # after its words.
         idx._tags = np.zeros(len(col_ids), dtype=bool)
@@ -774,12 +540,12 @@ class SimilarityIndex:
         np = _np()
         if self._spots is not None:
             lengths = self.rows.lengths()
-            found = _last_hits(self.rows.flat()[0], np.cumsum(lengths) - lengths,
+            found = last_hits(self.rows.flat()[0], np.cumsum(lengths) - lengths,
                                np.minimum(lengths, EXPLAIN_TERMS), arts, cols)
             return self._spots[found]
         lengths = self.full.lengths()
         starts = np.cumsum(lengths) - lengths
-        return _last_hits(self.full.flat()[0], starts, lengths, arts, cols) - starts[arts]
+        return last_hits(self.full.flat()[0], starts, lengths, arts, cols) - starts[arts]
 
     def _explain_each(self, todo: list[int], top: int, tags: Any, col_ids: Any) -> None:
         """``_explain`` pair by pair, for a few pairs: the same words, without scipy."""

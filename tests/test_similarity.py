@@ -207,7 +207,7 @@ def test_stored_features_read_like_features_and_unpickle_only_for_their_words():
     import pickle
 
     from digest.similarity import StoredFeatures
-    from digest.similarity_index import feature_signature
+    from digest.weighting import feature_signature
 
     f = features("Rail budget", "", "The rail budget raises fares", ["rail"], "en", RelatedConfig(), STOP)
     stored = StoredFeatures(feature_signature(f), f.lang, f.tags, pickle.dumps(f))

@@ -185,7 +185,7 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
 def test_packed_rows_read_replace_flatten_and_pickle_like_a_list_of_pairs():
     import numpy as np
 
-    from digest.similarity_index import Packed
+    from digest.arrays import Packed
 
     rng = random.Random(3)
     pairs = [(np.array(rng.sample(range(50), k), dtype=np.int64), np.array([rng.random() for _ in range(k)]))
@@ -215,7 +215,7 @@ def test_rows_are_ordered_as_a_lexsort_would_order_them(seed: int) -> None:
     within rounding included, and when the packing does not fit (huge or negative scores)."""
     import numpy as np
 
-    from digest.similarity_index import order_rows
+    from digest.arrays import order_rows
 
     rng = np.random.default_rng(seed)
     size = int(rng.integers(0, 400))
@@ -235,18 +235,19 @@ def test_rows_are_ordered_as_a_lexsort_would_order_them(seed: int) -> None:
 def test_factorize_is_np_unique_with_inverse(wide: bool) -> None:
     import numpy as np
 
-    from digest.similarity_index import _factorize, term_ids
+    from digest.arrays import factorize
+    from digest.weighting import term_ids
 
     rng = random.Random(4)
     words = [rng.choice(VOCABULARY) for _ in range(2000)]
     ids = np.array(term_ids(words), dtype=np.int64)
     if wide:  # ids too wide to pack with their positions: sorted the slow way
         ids = ids - (1 << 62)
-    distinct, inverse = _factorize(ids)
+    distinct, inverse = factorize(ids)
     expected, expected_inverse = np.unique(ids, return_inverse=True)
     assert distinct.tolist() == expected.tolist()
     assert inverse.tolist() == expected_inverse.tolist()
-    assert _factorize(ids[:0])[1].tolist() == []
+    assert factorize(ids[:0])[1].tolist() == []
 
 
 def test_a_clean_index_knows_its_tag_columns_as_the_row_by_row_scan_finds_them():
