@@ -71,7 +71,7 @@ def run(n: int, work: Path, repeat: int, quality: bool) -> dict[str, object]:
     try:
         for _ in range(repeat):
             started = time.perf_counter()
-            results = similarity.compute(keys, feats, dates, links, config.related)
+            results = similarity.compute(keys, feats, dates, links, config.related).related
             times.append(time.perf_counter() - started)
     finally:
         gc.enable()
@@ -79,7 +79,7 @@ def run(n: int, work: Path, repeat: int, quality: bool) -> dict[str, object]:
     if quality:
         truth = json.loads((site / "topics.json").read_text())
         p, cover = precision(results, truth)
-        text_only = similarity.compute(keys, feats, dates, {}, config.related)
+        text_only = similarity.compute(keys, feats, dates, {}, config.related).related
         p_text, _ = precision(text_only, truth)
         untagged = {k: results[k] for k in keys if not arts[k].tags}
         _, cover_untagged = precision(untagged, truth)

@@ -82,19 +82,16 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         computed, duplicates = store.related[1]
     else:
         explicit = {k: [r for r in resolved.related_refs.get(k, ()) if isinstance(r, str)] for k in keys}
-        duplicates: list[tuple[str, str, float]] = []
-        state: list[similarity.SimilarityIndex] = []
         # The index is updated in place: until it is complete, the cache holds none (a failure half-way
         # must not leave a half-updated index for the next build).
         index, store.index = store.index, None
         previous = store.related[1][0] if store.related is not None else None
         store.related = None
-        computed = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
-                                      body_links, rc, exclude=explicit, duplicates=duplicates,
-                                      index=index, state=state, previous=previous)
-        computed = RelatedTable(computed)
+        done = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
+                                  body_links, rc, exclude=explicit, index=index, previous=previous)
+        computed, duplicates = RelatedTable(done.related), done.duplicates
         store.related = (inputs, (computed, duplicates))
-        store.index = state[0] if state else None
+        store.index = done.index
         cache.articles_dirty = True
 
     # A long-lived build (digest serve) reuses the merged blocks whose parts are the very same objects.

@@ -206,28 +206,33 @@ def resemblance(a: bytes, b: bytes) -> float:
     return sum(1 for h in union if h in sa and h in sb) / len(union)
 
 
-def compute(keys: list[str], feats: list[Features], dates: list[datetime],
+class Computed(NamedTuple):
+    related: dict[str, list[RelatedItem]]  # each article's computed stories, best first, explained
+    duplicates: list[tuple[str, str, float]]  # the same story filed twice: (key, key, resemblance)
+    index: SimilarityIndex | None  # the search state used, for the next computation (None: too few articles)
+
+
+def compute(keys: list[str], feats: list[Features], dates: list[datetime] | list[float],
             links: Mapping[str, Iterable[str]], config: RelatedConfig,
             *, exclude: Mapping[str, Iterable[str]] | None = None,
-            duplicates: list[tuple[str, str, float]] | None = None,
-            index: SimilarityIndex | None = None, state: list[SimilarityIndex] | None = None,
+            index: SimilarityIndex | None = None,
             previous: Mapping[str, list[RelatedItem]] | None = None,
-            ) -> dict[str, list[RelatedItem]]:
-    """The computed related stories of every article, best first, explained.
+            ) -> Computed:
+    """The computed related stories of every article, the stories filed twice, and the search state.
 
     ``exclude`` names, per article, the stories the editor already chose: they are
     skipped, and only as many computed stories are made as the block has room for.
-    ``index`` is the search state of a previous build, updated for what changed (it is
-    rebuilt when that cannot be done exactly); the state used is appended to ``state``.
-    ``previous`` is what this function returned with that index: the lists of articles
-    whose ranking inputs are unchanged (see ``_row_signatures``) are taken from it.
+    ``index`` is the search state of a previous computation, updated for what changed (it is
+    rebuilt when that cannot be done exactly). ``previous`` is the ``related`` of that
+    computation: the lists of articles whose ranking inputs are unchanged (see
+    ``_row_signatures``) are taken from it.
     """
     import numpy as np
 
     n = len(keys)
     total = config.count
     if n < 2:
-        return {k: [] for k in keys}
+        return Computed({k: [] for k in keys}, [], None)
     number = {k: i for i, k in enumerate(keys)}
     skip: list[set[int]] = [set()] * n  # shared and never changed: most articles exclude nothing
     for k, chosen in (exclude or {}).items():
@@ -239,16 +244,14 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     settings = repr((config.weights.tags, TOP_TERMS, MAX_DF_RATIO))
     if index is None or not index.update(keys, feats, config, limit, settings):
         index = SimilarityIndex.build(keys, feats, config, limit, settings)
-    if state is not None:
-        state.append(index)
     r, c, s = index.candidates()
-    if duplicates is not None:  # the same story filed twice: similar words, and the same sentences
-        near = (s >= DUPLICATE_SIMILARITY) & (r != c)
-        # Each pair once, whichever of the two has the other among its candidates.
-        for i, j in sorted({(min(a, b), max(a, b)) for a, b in zip(r[near].tolist(), c[near].tolist(), strict=True)}):
-            same = resemblance(feats[i].sketch, feats[j].sketch)
-            if same >= DUPLICATE_RESEMBLANCE:
-                duplicates.append((keys[i], keys[j], round(same, 4)))
+    duplicates = []  # the same story filed twice: similar words, and the same sentences
+    near = (s >= DUPLICATE_SIMILARITY) & (r != c)
+    # Each pair once, whichever of the two has the other among its candidates.
+    for i, j in sorted({(min(a, b), max(a, b)) for a, b in zip(r[near].tolist(), c[near].tolist(), strict=True)}):
+        same = resemblance(feats[i].sketch, feats[j].sketch)
+        if same >= DUPLICATE_RESEMBLANCE:
+            duplicates.append((keys[i], keys[j], round(same, 4)))
     # Body links, both directions: their similarity counts (1 + weights.links) times. A link is the
     # editor's word that two stories belong together; multiplying (rather than adding) keeps a link
     # to a general explainer, which shares nothing with the story, from crowding out related ones.
@@ -277,7 +280,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime],
     if short.any():
         _fill_short(np.flatnonzero(short).tolist(), keys, feats, stamps.tolist(), config, skip, want, results)
     index.ranked, index.short, index.rank_settings = sigs, short, rank_settings
-    return results
+    return Computed(results, duplicates, index)
 
 
 def _mix(x: Any) -> Any:

@@ -88,7 +88,7 @@ def corpus(docs: list[tuple[str, str, list[str], str]], config: RelatedConfig, d
     keys = [k for k, _, _, _ in docs]
     feats = [features(title, "", "", [tag_key(t) for t in tags], lang, config, STOP) for _, title, tags, lang in docs]
     dates = [T0 + timedelta(days=d) for d in (days or [0] * len(docs))]
-    return compute(keys, feats, dates, links or {}, config, exclude=exclude)
+    return compute(keys, feats, dates, links or {}, config, exclude=exclude).related
 
 
 FILLER = [(f"z{i}", f"unrelated filler story number {w}", [], "en")

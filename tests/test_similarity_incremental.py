@@ -47,16 +47,14 @@ def run(seed: int) -> tuple[int, int]:
     picks = {k: rng.sample(keys, rng.randint(0, 2)) for k in keys if rng.random() < .2}
     index, previous, in_place = None, None, 0
     for step in range(6):
-        state: list[S.SimilarityIndex] = []
-        dups: list[tuple[str, str, float]] = []
-        got = S.compute(keys, feats, stamps, links, config, exclude=picks, duplicates=dups, index=index,
-                        state=state, previous=previous)
-        clean_dups: list[tuple[str, str, float]] = []
-        clean = S.compute(keys, feats, stamps, links, config, exclude=picks, duplicates=clean_dups)
+        done = S.compute(keys, feats, stamps, links, config, exclude=picks, index=index, previous=previous)
+        got = done.related
+        clean_done = S.compute(keys, feats, stamps, links, config, exclude=picks)
+        clean = clean_done.related
         assert got == clean, f"seed {seed}, step {step}: {[k for k in keys if got[k] != clean[k]][:3]}"
-        assert sorted(dups) == sorted(clean_dups)
-        in_place += index is not None and state[0] is index
-        index = pickle.loads(pickle.dumps(state[0])) if rng.random() < .5 else state[0]
+        assert sorted(done.duplicates) == sorted(clean_done.duplicates)
+        in_place += index is not None and done.index is index
+        index = pickle.loads(pickle.dumps(done.index)) if rng.random() < .5 else done.index
         previous = got
         kind = rng.choice(["words", "counts", "counts", "date", "link", "pick", "all"])
         for _ in range(rng.randint(1, 3)):
@@ -146,16 +144,14 @@ def test_a_new_use_of_a_word_moves_other_vectors_only_when_its_frequency_changes
 
     before = [feats(i) for i in range(200)]
     stamps = [float(i * 3600) for i in range(200)]
-    state: list[S.SimilarityIndex] = []
-    first = S.compute(keys, before, stamps, {}, config, state=state)
-    index = state[0]
+    first = S.compute(keys, before, stamps, {}, config)
+    index = first.index
     after = [*before[:150], feats(150, "shared"), *before[151:]]
-    state = []
-    got = S.compute(keys, after, stamps, {}, config, index=index, state=state, previous=first)
-    assert state[0] is index  # updated in place
+    got = S.compute(keys, after, stamps, {}, config, index=index, previous=first.related)
+    assert got.index is index  # updated in place
     changed = {keys[i] for i in range(200) if index.versions[i] == index.generation}
     assert changed == ({keys[i] for i in range(having)} | {keys[150]} if moved else {keys[150]})
-    assert got == S.compute(keys, after, stamps, {}, config)
+    assert got.related == S.compute(keys, after, stamps, {}, config).related
 
 
 @pytest.mark.parametrize("seed", range(3))
@@ -176,7 +172,7 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
     found = []
     for small in (0, 10**6):
         monkeypatch.setattr(similarity_index, "SMALL", small)
-        found.append(S.compute(keys, feats, stamps, links, config))
+        found.append(S.compute(keys, feats, stamps, links, config).related)
     assert found[0] == found[1]
     assert any(item.reason == "linked" for items in found[0].values() for item in items)
     assert any(item.terms for items in found[0].values() for item in items)
@@ -259,9 +255,7 @@ def test_a_clean_index_knows_its_tag_columns_as_the_row_by_row_scan_finds_them()
     config = RelatedConfig()
     keys = [f"k{i:03d}" for i in range(80)]
     feats = [doc_features(make_doc(rng), config) for _ in keys]
-    state: list[S.SimilarityIndex] = []
-    S.compute(keys, feats, [float(i) for i in range(80)], {}, config, state=state)
-    index = state[0]
+    index = S.compute(keys, feats, [float(i) for i in range(80)], {}, config).index
     built = index._tags.copy()
     assert built.any() and not built.all()
     index._tags = None
