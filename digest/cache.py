@@ -82,7 +82,7 @@ class Articles:
         return [b for entry in self.entries.values() for b in entry[1:] if isinstance(b, Ref)]
 
 
-def _read(path: Path) -> Any:
+def read_pickle(path: Path) -> Any:
     try:
         with open(path, "rb") as fh:
             fmt, data = pickle.load(fh)
@@ -94,7 +94,7 @@ def _read(path: Path) -> Any:
 
 def _write_articles(folder: Path, articles: object, blob_file: str | None) -> None:
     """Write the articles file; once it is written, the blob files it does not use are removed."""
-    if _write(folder, ARTICLES_FILE, articles) and blob_file is not None:
+    if write_pickle(folder, ARTICLES_FILE, articles) and blob_file is not None:
         for path in others(folder, blob_file):
             with contextlib.suppress(OSError):
                 path.unlink()
@@ -108,7 +108,7 @@ def make_folder(folder: Path) -> None:
         gitignore.write_text("# digest's build cache: safe to delete\n*\n", encoding="utf-8")
 
 
-def _write(folder: Path, name: str, data: Any) -> bool:
+def write_pickle(folder: Path, name: str, data: Any) -> bool:
     """Pickle ``data`` to ``folder/name`` atomically; ``bytes`` are taken as already pickled. False when
     it could not be written."""
     tmp: str | None = None
@@ -185,7 +185,7 @@ class Cache:
     def _load(self, name: str, kind: type[T]) -> T:
         """One file's contents (a fresh, empty one when it is missing, damaged or foreign)."""
         self._seen[name] = self._signature(name)
-        found = _read(self.folder / name) if self.folder else None
+        found = read_pickle(self.folder / name) if self.folder else None
         return found if isinstance(found, kind) else kind()
 
     def _store(self, folder: Path, name: str, data: object) -> None:
@@ -196,7 +196,7 @@ class Cache:
         if name == ARTICLES_FILE:
             _write_articles(folder, data, self._articles.blob_file if self._articles else None)
         else:
-            _write(folder, name, data)
+            write_pickle(folder, name, data)
         self._seen[name] = self._signature(name)
 
     @property
@@ -338,7 +338,7 @@ class Cache:
                 if name == ARTICLES_FILE:
                     _write_articles(folder, blob, blob_file)
                 else:
-                    _write(folder, name, blob)
+                    write_pickle(folder, name, blob)
                 self._seen[name] = self._signature(name)
 
         self._in_flight = frozenset(name for name, _ in ready)

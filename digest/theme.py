@@ -98,10 +98,10 @@ class Theme:
         the build cache, so that a build parses only the templates that changed to know it."""
         if self._refs is not None:
             return self._refs
-        from digest.cache import _read, _write
+        from digest.cache import read_pickle, write_pickle
 
         path = self.compiled.parent / REFERENCES if self.compiled else None
-        found = _read(path) if path else None
+        found = read_pickle(path) if path else None
         known: dict[str, tuple[str, ...]] = found if isinstance(found, dict) else {}
         refs: dict[str, tuple[str, ...]] = {}
         for folder in self.template_dirs:
@@ -114,7 +114,7 @@ class Theme:
                 if key not in refs:
                     refs[key] = known[key] if key in known else _parse_references(env, source)
         if path and refs != known:
-            _write(path.parent, REFERENCES, refs)
+            write_pickle(path.parent, REFERENCES, refs)
         self._refs = refs
         return refs
 

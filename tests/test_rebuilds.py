@@ -120,18 +120,19 @@ def test_the_articles_file_is_written_by_a_child_while_the_build_goes_on(basic: 
     from digest.cache import ARTICLES_FILE, STATE_FILE, Cache
 
     writers: list[int] = []
-    real_write = cache_module._write
+    real_write = cache_module.write_pickle
 
-    def write(folder: Path, name: str, data: object) -> None:
+    def write(folder: Path, name: str, data: object) -> bool:
         if name in (ARTICLES_FILE, STATE_FILE):
             writers.append(os.getpid())
-        real_write(folder, name, data)
+        done = real_write(folder, name, data)
         if name == ARTICLES_FILE and os.getpid() != parent:
             # The child reports back through a file: its own list is a copy.
             (folder / "written-by").write_text(str(os.getpid()))
+        return done
 
     parent = os.getpid()
-    monkeypatch.setattr(cache_module, "_write", write)
+    monkeypatch.setattr(cache_module, "write_pickle", write)
     builder = Builder(basic.root)
     result = builder.build()
     folder = result.config.cache_path
@@ -191,15 +192,15 @@ def test_the_preview_saves_its_cache_with_a_thread_and_keeps_its_own_copy_meanwh
     cache = preview.cache
     assert cache is not None and cache.articles_dirty and cache.state_dirty
     gate = threading.Event()
-    real_write = cache_module._write
+    real_write = cache_module.write_pickle
     writers: list[str] = []
 
-    def slow_write(folder: Path, name: str, data: object) -> None:
+    def slow_write(folder: Path, name: str, data: object) -> bool:
         writers.append(threading.current_thread().name)
         gate.wait(10)  # a slow disk
-        real_write(folder, name, data)
+        return real_write(folder, name, data)
 
-    monkeypatch.setattr(cache_module, "_write", slow_write)
+    monkeypatch.setattr(cache_module, "write_pickle", slow_write)
     cache.save(wait=False)  # returns before the disk is written
     assert not (cache.folder / ARTICLES_FILE).exists() and cache._thread.is_alive()
     gate.set()
@@ -215,12 +216,13 @@ def test_the_preview_saves_its_cache_with_a_thread_and_keeps_its_own_copy_meanwh
     written = threading.Event()
     gate.clear()
 
-    def write_then_stall(folder: Path, name: str, data: object) -> None:
-        real_write(folder, name, data)
+    def write_then_stall(folder: Path, name: str, data: object) -> bool:
+        done = real_write(folder, name, data)
         written.set()
         gate.wait(10)
+        return done
 
-    monkeypatch.setattr(cache_module, "_write", write_then_stall)
+    monkeypatch.setattr(cache_module, "write_pickle", write_then_stall)
     cache.state_dirty = True
     cache.save(wait=False)
     assert written.wait(10)
