@@ -20,7 +20,7 @@ from typing import NamedTuple
 PREFIX, SUFFIX = "blobs-", ".bin"
 COMPACT_ABOVE = 32 << 20  # bytes of file before garbage is worth a rewrite ...
 COMPACT_SHARE = 0.5  # ... when less than this share of it is live
-_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_FLAGS = getattr(os, "O_CLOEXEC", 0) | getattr(os, "O_BINARY", 0)
 
 
 class Ref(NamedTuple):
@@ -44,7 +44,7 @@ class BlobFile:
         """The file, opened for reading once and kept open. OSError when it is missing (and not
         ``create``)."""
         if self._fd is None:
-            flags = os.O_RDONLY | _CLOEXEC | (os.O_CREAT if create else 0)
+            flags = os.O_RDONLY | _FLAGS | (os.O_CREAT if create else 0)
             self._fd = os.open(self.path, flags, 0o644)
         return self._fd
 
@@ -56,7 +56,12 @@ class BlobFile:
             return 0
 
     def read(self, ref: Ref) -> bytes:
-        data = os.pread(self.open(), ref.length, ref.offset)
+        fd = self.open()
+        if hasattr(os, "pread"):
+            data = os.pread(fd, ref.length, ref.offset)
+        else:  # pragma: no cover - Windows
+            os.lseek(fd, ref.offset, os.SEEK_SET)
+            data = os.read(fd, ref.length)
         if len(data) != ref.length:
             raise OSError(f"{self.path}: cut short")
         return data
@@ -67,7 +72,7 @@ class BlobFile:
         been removed since (its Refs would point into another file)."""
         data = b"".join(blobs)
         reading = os.fstat(self.open(create=True))
-        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _CLOEXEC)
+        fd = os.open(self.path, os.O_WRONLY | os.O_APPEND | _FLAGS)
         try:
             st = os.fstat(fd)
             if (st.st_dev, st.st_ino) != (reading.st_dev, reading.st_ino):
