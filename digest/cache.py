@@ -287,13 +287,16 @@ class Cache:
         self.articles_dirty = False
 
     def wait_for_child(self) -> None:
-        """Wait for the child process of ``save_soon``, if any."""
+        """Wait for the child process of ``save_soon``, if any. What it wrote is read again when next
+        needed: the child moved the blobs into the blob file (perhaps a new one, the old removed),
+        which this process's copy of the articles does not know."""
         if self._child is None:
             return
         with contextlib.suppress(RuntimeError):  # it could not write: only the next build is slower
             self._child.result()
         self._child = None
         self._seen[ARTICLES_FILE] = self._signature(ARTICLES_FILE)
+        self._articles = None
 
     def save(self, *, wait: bool = True) -> None:
         """Write what changed. ``wait=False`` (the preview, when the editor pauses): the files' bytes

@@ -129,3 +129,31 @@ def test_a_blob_file_mostly_garbage_is_compacted(basic: Site, tmp_path: Path, mo
     assert tree(basic.root / "public") == tree(clean)
     preview.build()
     assert tree(basic.root / "public") == tree(clean)
+
+
+def test_a_long_lived_build_saving_through_a_child_appends_only_what_is_new(basic: Site, monkeypatch) -> None:
+    """A long-lived builder in a process without threads saves through a forked child, which moves the
+    blobs into the blob file (and may compact it into a new one): the builder reads what the child
+    wrote, so its next save appends only the edited article's blobs, into the file that exists."""
+    page = basic.root / "content" / "2025" / "01" / "budget-announced.md"
+    original = page.read_text(encoding="utf-8")
+    builder = Builder(basic.root, BuildOptions(keep=True))
+    builder.build()
+    (blobs,) = blob_files(basic)
+    size = blobs.stat().st_size
+    page.write_text(original + "\nEdit 1.\n", encoding="utf-8")
+    builder.build()
+    grown = blobs.stat().st_size - size
+    assert 0 < grown < size / 2  # one article's HTML and features of several
+    monkeypatch.setattr(blobstore, "COMPACT_ABOVE", 0)
+    monkeypatch.setattr(blobstore, "COMPACT_SHARE", 1.0)  # any garbage at all: compacted
+    names = set()
+    for i in range(2, 5):
+        page.write_text(original + f"\nEdit {i}.\n", encoding="utf-8")
+        builder.build()
+        (blobs,) = blob_files(basic)
+        names.add(blobs.name)
+        entries, name = saved_entries(basic)
+        assert name == blobs.name and len(entries) == len(list((basic.root / "content").rglob("*.md")))
+        assert all(isinstance(b, Ref) for _, *refs in entries.values() for b in refs)
+    assert len(names) == 3  # each edit left garbage, and each save compacted it

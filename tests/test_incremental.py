@@ -128,8 +128,11 @@ def tree(folder: Path) -> dict[str, bytes]:
 
 @settings(max_examples=int(os.environ.get("DIGEST_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
-@given(first=st.lists(articles, min_size=2, max_size=5), ops=st.lists(operations, min_size=1, max_size=8))
-def test_incremental_equals_clean(tmp_path_factory, first, ops) -> None:
+@given(first=st.lists(articles, min_size=2, max_size=5), ops=st.lists(operations, min_size=1, max_size=8),
+       compact=st.booleans())
+def test_incremental_equals_clean(tmp_path_factory, first, ops, compact: bool) -> None:
+    from digest import blobstore
+
     base = tmp_path_factory.mktemp("inc")
     editor = Editor(base / "site")
     for a in first:
@@ -137,11 +140,18 @@ def test_incremental_equals_clean(tmp_path_factory, first, ops) -> None:
     options = BuildOptions(now=NOW)
     # As digest serve keeps it: fingerprints and related blocks reused in memory, its own output trusted.
     long_lived = Builder(editor.root, BuildOptions(now=NOW, keep=True, verify=False))
-    long_lived.build()
-    for step, op in enumerate(ops):
-        editor.apply(op)
-        builder = long_lived if step % 2 == 0 else Builder(editor.root, options)
-        builder.build()
+    # ``compact``: the cache's blob file is compacted whenever it holds any garbage, however small.
+    threshold, share = blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE
+    if compact:
+        blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE = 0, 1.0
+    try:
+        long_lived.build()
+        for step, op in enumerate(ops):
+            editor.apply(op)
+            builder = long_lived if step % 2 == 0 else Builder(editor.root, options)
+            builder.build()
+    finally:
+        blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE = threshold, share
     clean_root = base / "clean"
     shutil.copytree(editor.root, clean_root, ignore=shutil.ignore_patterns("public", ".digest-cache", ".public.*"))
     Builder(clean_root, BuildOptions(now=NOW, use_cache=False)).build()
