@@ -2,10 +2,10 @@
 
 Each blob is written once and then addressed by a ``Ref`` (offset, length) that the cache's
 articles file keeps, so a build reads the blobs it needs and writes only the new ones: an edit
-at 10,000 articles appends one article's blobs instead of rewriting 90 MB. Nothing in the file
-is ever rewritten in place. Blobs no entry refers to any more are garbage until ``compact``
-copies the live ones to a new file. A reader keeps its file open, so another process compacting
-(and removing the old file) never pulls it from under a build.
+at 10,000 articles appends one article's blobs instead of rewriting 100 MB. Nothing in the file
+is ever rewritten in place. Blobs no entry refers to any more are garbage until the cache copies
+the live ones to a new file (``copy_live``, when ``worth_compacting``). A reader keeps its file
+open, so another process compacting (and removing the old file) never pulls it from under a build.
 """
 
 from __future__ import annotations
@@ -110,11 +110,23 @@ def worth_compacting(size: int, live: int) -> bool:
     return size > COMPACT_ABOVE and live < size * COMPACT_SHARE
 
 
+COPY_BATCH = 16 << 20  # bytes read into memory at a time by ``copy_live``
+
+
 def copy_live(source: BlobFile, refs: Iterable[Ref], target: BlobFile) -> dict[Ref, Ref]:
-    """Copy the blobs at ``refs`` to ``target`` (a new file): old ref -> new ref. Raises OSError."""
-    wanted = sorted(set(refs))
-    moved = target.append([source.read(ref) for ref in wanted]) if wanted else []
-    return dict(zip(wanted, moved, strict=True))
+    """Copy the blobs at ``refs`` to ``target`` (a new file), a batch at a time: old ref -> new ref.
+    Raises OSError."""
+    moved: dict[Ref, Ref] = {}
+    batch: list[Ref] = []
+    size = 0
+    for ref in [*sorted(set(refs)), None]:
+        if ref is not None:
+            batch.append(ref)
+            size += ref.length
+        if batch and (ref is None or size >= COPY_BATCH):
+            moved.update(zip(batch, target.append([source.read(r) for r in batch]), strict=True))
+            batch, size = [], 0
+    return moved
 
 
 class Blobs(Mapping[str, bytes]):

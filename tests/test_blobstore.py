@@ -157,3 +157,16 @@ def test_a_long_lived_build_saving_through_a_child_appends_only_what_is_new(basi
         assert name == blobs.name and len(entries) == len(list((basic.root / "content").rglob("*.md")))
         assert all(isinstance(b, Ref) for _, *refs in entries.values() for b in refs)
     assert len(names) == 3  # each edit left garbage, and each save compacted it
+
+
+def test_compaction_copies_the_live_blobs_a_batch_at_a_time(tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(blobstore, "COPY_BATCH", 10)  # bytes: several batches
+    old = BlobFile(tmp_path, "blobs-old.bin")
+    refs = old.append([f"blob {i} दिल्ली".encode() for i in range(12)])
+    live = refs[::3]
+    moved = blobstore.copy_live(old, [*live, live[0]], BlobFile(tmp_path, "blobs-new.bin"))
+    new = BlobFile(tmp_path, "blobs-new.bin")
+    assert sorted(moved) == sorted(live)
+    assert [new.read(moved[r]) for r in live] == [old.read(r) for r in live]
+    assert new.size() == sum(r.length for r in live)
+    assert blobstore.copy_live(old, [], BlobFile(tmp_path, "blobs-empty.bin")) == {}
