@@ -51,7 +51,7 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool, write
         pages = [_page_job(r, i, "") for i in range(len(r.model.pages)) if ("page", i) not in early.done]
         jobs = pages + _feed_jobs(r, specs, skip=early.done, lazy=True)
         return jobs, Memo(), [False] * len(jobs)
-    if not writer.incremental and not keep:
+    if not writer.known and not keep:  # nothing known to hold: every job runs
         jobs = [_page_job(r, i, "") for i in range(len(r.model.pages))] + _feed_jobs(r, specs, lazy=True)
         return jobs, Memo(), [False] * len(jobs)
     if keep:

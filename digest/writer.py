@@ -59,12 +59,41 @@ def safe_relpath(rel: str) -> str:
     return norm
 
 
+def found_files(out_dir: Path) -> Manifest:
+    """What an output folder no build of this cache wrote holds: each regular file with its size and
+    modification time, its hash and fingerprint unknown (""). A build that writes the same bytes
+    keeps such a file as it is (``Writer.prepare``), and removes the files it does not make."""
+    found = Manifest()
+    stack = [("", str(out_dir))]
+    while stack:
+        prefix, folder = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    stack.append((prefix + entry.name + "/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    found[prefix + entry.name] = Entry("", "", st.st_size, st.st_mtime_ns)
+            except OSError:
+                continue
+    return found
+
+
 class Writer:
     def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None, *, verify: bool = True):
+        """``manifest``: what the previous build into ``out_dir`` wrote; None: none is known, and the
+        files the folder holds (``found_files``) are kept where this build makes the same bytes."""
         self.out_dir = out_dir
         self.verify = verify  # False: trust the manifest (the preview, whose folder only it writes)
         self._out = str(out_dir)
-        self.old = manifest if manifest is not None and out_dir.is_dir() else None
+        self.known = manifest is not None and out_dir.is_dir()  # the files and fingerprints of a previous build
+        self.old: dict[str, Entry] | None = manifest if self.known else None
+        if not self.known and out_dir.is_dir():
+            self.old = found_files(out_dir) or None
         self.incremental = self.old is not None
         self.staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         if self.staging.exists():
@@ -96,6 +125,16 @@ class Writer:
         assert self.old is not None
         self.new[rel] = self.old[rel]
 
+    def _holds_bytes(self, rel: str, old: Entry, data: bytes) -> bool:
+        """Whether a file found in the folder (its hash unknown) holds exactly ``data``."""
+        if old.size != len(data):
+            return False
+        try:
+            with open(os.path.join(self._out, rel), "rb") as fh:
+                return fh.read(len(data) + 1) == data
+        except OSError:
+            return False
+
     def _intact(self, rel: str, old: Entry) -> bool:
         if not self.verify:
             return True
@@ -115,7 +154,8 @@ class Writer:
         rel = safe_relpath(rel)
         digest = file_hash(data)
         old = self.old.get(rel) if self.old else None
-        if old is not None and old.hash == digest and self._intact(rel, old):
+        if old is not None and (old.hash == digest if old.hash else self._holds_bytes(rel, old, data)) \
+                and self._intact(rel, old):
             return rel, Entry(digest, fingerprint, old.size, old.mtime_ns), False
         target = self.staging / rel
         try:
@@ -164,7 +204,11 @@ class Writer:
         else:
             for rel in self.staged:
                 dest = self.out_dir / rel
-                dest.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    dest.parent.mkdir(parents=True, exist_ok=True)
+                except (FileExistsError, NotADirectoryError):  # a file stands where a folder goes
+                    _clear_way(self.out_dir, rel)
+                    dest.parent.mkdir(parents=True, exist_ok=True)
                 if dest.is_dir() and not dest.is_symlink():
                     shutil.rmtree(dest)
                 os.replace(self.staging / rel, dest)
@@ -185,6 +229,15 @@ class Writer:
 
     def abort(self) -> None:
         shutil.rmtree(self.staging, ignore_errors=True)
+
+
+def _clear_way(out_dir: Path, rel: str) -> None:
+    """Remove what stands, as a file or a link, where a folder of ``rel`` goes."""
+    path = out_dir
+    for part in rel.split("/")[:-1]:
+        path = path / part
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
+            path.unlink()
 
 
 def _remove(out_dir: Path, rel: str) -> int:

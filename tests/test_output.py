@@ -180,3 +180,64 @@ def test_the_manifest_is_kept_as_columns_and_only_for_output_folders_that_exist(
     site.add("b.md", "B", source={"name": "Wire"})
     Builder(site.root).build()
     assert set(Cache(result.config.cache_path).state.outputs) == {str(result.config.output_path)}
+
+
+def stamps(folder: Path) -> dict[str, tuple[int, int]]:
+    return {p.relative_to(folder).as_posix(): (p.stat().st_ino, p.stat().st_mtime_ns)
+            for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("jobs", [1, 0])  # one process; and the early process with the workers
+def test_a_build_without_the_cache_keeps_the_files_that_already_hold_its_bytes(many: Site, tmp_path, jobs: int,
+                                                                               monkeypatch) -> None:
+    """The output folder of a build whose cache is gone (deleted, or --clean): files holding the very
+    bytes this build makes stay as they are (same file, same modification time), files it makes
+    differently are replaced, and files it does not make are removed, even one standing where it
+    needs a folder."""
+    import shutil
+
+    Builder(many.root, BuildOptions(jobs=jobs)).build()
+    out = many.out()
+    before = stamps(out)
+    page = "2025/01/story-0/index.html"
+    (out / page).write_text("changed by hand", encoding="utf-8")
+    (out / "stray" / "old").mkdir(parents=True)
+    (out / "stray" / "old" / "index.html").write_text("not made by this build", encoding="utf-8")
+    shutil.rmtree(out / "tags")
+    (out / "tags").write_text("a file where the tag pages go", encoding="utf-8")
+    shutil.rmtree(many.root / ".digest-cache")
+    result = Builder(many.root, BuildOptions(jobs=jobs, use_cache=False)).build()
+    clean = tmp_path / "clean"
+    Builder(many.root, BuildOptions(jobs=jobs, use_cache=False, output=clean)).build()
+    assert tree(out) == tree(clean)
+    after = stamps(out)
+    kept = [rel for rel in before if not rel.startswith("tags/") and rel != page]
+    assert kept and all(after[rel] == before[rel] for rel in kept)
+    assert after[page] != before[page] and not (out / "stray").exists()
+    assert result.written == len([rel for rel in after if rel.startswith("tags/")]) + 1
+    # The next build knows every file again: nothing to write.
+    assert Builder(many.root, BuildOptions(jobs=jobs)).build().written == 0
+
+
+def test_a_failed_build_without_the_cache_leaves_the_folder_it_found(many: Site) -> None:
+    Builder(many.root).build()
+    out = many.out()
+    before = stamps(out)
+    many.add("2025/01/broken.md", "Broken", date="2025-01-05", related=["no-such-story"])
+    with pytest.raises(DigestError):
+        Builder(many.root, BuildOptions(use_cache=False)).build()
+    assert stamps(out) == before
+    assert not list(out.parent.glob(".public.*"))  # no staging folder left behind
+
+
+def test_an_incremental_build_clears_a_file_left_where_its_folder_goes(many: Site, tmp_path) -> None:
+    import shutil
+
+    Builder(many.root).build()
+    out = many.out()
+    shutil.rmtree(out / "tags")
+    (out / "tags").write_text("put here by hand", encoding="utf-8")
+    Builder(many.root).build()
+    clean = tmp_path / "clean"
+    Builder(many.root, BuildOptions(use_cache=False, output=clean)).build()
+    assert tree(out) == tree(clean)
