@@ -202,13 +202,15 @@ class Writer:
             self._swap()
             written = len(self.staged)
         else:
+            folders = sorted({posixpath.dirname(rel) for rel in self.staged} - {""})
+            seen: set[Path] = set()
+            for folder in folders:  # nothing changes in the output folder if one cannot be made
+                _refuse_links(self.out_dir, folder, seen)
+            made: set[Path] = set()
+            for folder in folders:
+                _make_folders(self.out_dir, folder, made)
             for rel in self.staged:
                 dest = self.out_dir / rel
-                try:
-                    dest.parent.mkdir(parents=True, exist_ok=True)
-                except (FileExistsError, NotADirectoryError):  # a file stands where a folder goes
-                    _clear_way(self.out_dir, rel)
-                    dest.parent.mkdir(parents=True, exist_ok=True)
                 if dest.is_dir() and not dest.is_symlink():
                     shutil.rmtree(dest)
                 os.replace(self.staging / rel, dest)
@@ -231,13 +233,33 @@ class Writer:
         shutil.rmtree(self.staging, ignore_errors=True)
 
 
-def _clear_way(out_dir: Path, rel: str) -> None:
-    """Remove what stands, as a file or a link, where a folder of ``rel`` goes."""
+def _refuse_links(out_dir: Path, folder: str, seen: set[Path]) -> None:
+    """DigestError when a link stands where a folder of the output goes: what is written through it
+    could land outside the output folder. ``seen``: folders already looked at."""
     path = out_dir
-    for part in rel.split("/")[:-1]:
+    for part in folder.split("/"):
         path = path / part
-        if path.is_symlink() or (path.exists() and not path.is_dir()):
+        if path in seen:
+            continue
+        seen.add(path)
+        if path.is_symlink():
+            raise DigestError(f"{path} is a link, and digest writes only into folders of the output folder's "
+                              f"own: remove the link (or the whole {out_dir.name}/ folder) and build again",
+                              path, 1)
+
+
+def _make_folders(out_dir: Path, folder: str, made: set[Path]) -> None:
+    """A folder of the output (and those above it), as real folders: a file standing where one goes is
+    removed. ``made``: folders already made or seen in this commit."""
+    path = out_dir
+    for part in folder.split("/"):
+        path = path / part
+        if path in made:
+            continue
+        if path.exists() and not path.is_dir():
             path.unlink()
+        path.mkdir(exist_ok=True)
+        made.add(path)
 
 
 def _remove(out_dir: Path, rel: str) -> int:

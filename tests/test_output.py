@@ -241,3 +241,27 @@ def test_an_incremental_build_clears_a_file_left_where_its_folder_goes(many: Sit
     clean = tmp_path / "clean"
     Builder(many.root, BuildOptions(use_cache=False, output=clean)).build()
     assert tree(out) == tree(clean)
+
+
+def test_a_link_in_the_output_folder_never_takes_a_write_outside_it(many: Site, tmp_path, cli) -> None:
+    """A folder of the output replaced by a link to somewhere else (by hand, or by a tool): a build that
+    would write through it stops with an error naming it, before it moves any file."""
+    import shutil
+
+    Builder(many.root).build()
+    out = many.out()
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(out / "2025" / "01", elsewhere)
+    shutil.rmtree(out / "2025" / "01")
+    (out / "2025" / "01").symlink_to(elsewhere, target_is_directory=True)
+    before, before_out = tree(elsewhere), stamps(out)
+    many.add("2025/01/story-0.md", "Story 0, rewritten", date="2025-01-01", body="New words.")
+    r = cli("build", "--site", str(many.root))
+    assert r.code == 1 and "2025/01:1: " in r.err and "is a link" in r.err and "Traceback" not in r.err
+    assert tree(elsewhere) == before and stamps(out) == before_out
+    (out / "2025" / "01").unlink()
+    assert cli("build", "--site", str(many.root)).code == 0
+    assert "rewritten" in many.read("2025/01/story-0/index.html")
+    clean = tmp_path / "clean"
+    Builder(many.root, BuildOptions(use_cache=False, output=clean)).build()
+    assert tree(out) == tree(clean)
