@@ -2,11 +2,13 @@
 
 Nothing touches the output folder until every page has been made. Files go to a
 staging folder beside it first; ``commit`` then either swaps the whole folder in
-(a clean build) or moves just the changed files in (an incremental build, where
-unchanged files keep their modification times). A failed build calls ``abort``
-and the previous output stays exactly as it was.
+(there was none) or moves just the changed files in, where unchanged files keep
+their modification times: those the previous build's manifest knows, or, with no
+manifest (the cache deleted, --clean), the files found holding the same bytes. A
+failed build calls ``abort`` and the previous output stays exactly as it was.
 
-Every path is checked: nothing is written outside the output folder.
+Every path is checked: nothing is written outside the output folder, and never
+through a link inside it.
 """
 
 from __future__ import annotations
