@@ -64,24 +64,18 @@ def safe_relpath(rel: str) -> str:
 def found_files(out_dir: Path) -> Manifest:
     """What an output folder no build of this cache wrote holds: each regular file with its size and
     modification time, its hash and fingerprint unknown (""). A build that writes the same bytes
-    keeps such a file as it is (``Writer.prepare``), and removes the files it does not make."""
+    keeps such a file as it is (``Writer.prepare``), and removes the files it does not make. Hidden
+    folders (a ``.git`` of a published branch) are not the build's: left alone."""
+    from digest.walk import entries
+
     found = Manifest()
-    stack = [("", str(out_dir))]
-    while stack:
-        prefix, folder = stack.pop()
+    for rel, entry in entries(str(out_dir), lambda name: not name.startswith(".")):
         try:
-            entries = list(os.scandir(folder))
+            if entry.is_file(follow_symlinks=False):
+                st = entry.stat(follow_symlinks=False)
+                found[rel] = Entry("", "", st.st_size, st.st_mtime_ns)
         except OSError:
             continue
-        for entry in entries:
-            try:
-                if entry.is_dir(follow_symlinks=False):
-                    stack.append((prefix + entry.name + "/", entry.path))
-                elif entry.is_file(follow_symlinks=False):
-                    st = entry.stat(follow_symlinks=False)
-                    found[prefix + entry.name] = Entry("", "", st.st_size, st.st_mtime_ns)
-            except OSError:
-                continue
     return found
 
 

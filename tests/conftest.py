@@ -102,6 +102,19 @@ def site(tmp_path: Path) -> Site:
 
 
 @pytest.fixture
+def basic(tmp_path: Path) -> Site:
+    """A copy of the basic fixture site (tests/fixtures/sites/basic)."""
+    root = tmp_path / "basic"
+    shutil.copytree(FIXTURES / "sites" / "basic", root)
+    return Site(root)
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file below a folder, by its path there, with its bytes."""
+    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture
 def example_site(tmp_path: Path) -> Site:
     """A copy of the repository's example site (site.yml and content/)."""
     root = tmp_path / "example"

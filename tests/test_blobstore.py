@@ -13,18 +13,7 @@ from digest import blobstore
 from digest.blobstore import BlobFile, Ref
 from digest.build import Builder, BuildOptions
 from digest.cache import ARTICLES_FILE, FORMAT
-from tests.conftest import FIXTURES, Site
-
-
-@pytest.fixture
-def basic(tmp_path: Path) -> Site:
-    root = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "sites" / "basic", root)
-    return Site(root)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+from tests.conftest import Site, tree
 
 
 def saved_entries(site: Site) -> tuple[dict[str, tuple[bytes, object, object]], str | None]:

@@ -2,23 +2,14 @@
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
 from urllib.parse import unquote
 
 import feedparser
 import pytest
 from lxml import etree
 
-from tests.conftest import FIXTURES, Site
+from tests.conftest import Site
 from tests.htmlq import attrs, local_urls, page, texts
-
-
-@pytest.fixture
-def basic(tmp_path: Path) -> Site:
-    root = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "sites" / "basic", root)
-    return Site(root)
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from digest.build import Builder, BuildOptions
+from tests.conftest import tree
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
 WORDS = ["budget", "monsoon", "metro", "election", "cricket", "bridge", "farmers", "river",
@@ -120,10 +121,6 @@ class Editor:
             self.template(op[1])
         elif kind == "config":
             (self.root / "site.yml").write_text(config_text(op[1]), encoding="utf-8")
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 @settings(max_examples=int(os.environ.get("DIGEST_EXAMPLES", "25")), deadline=None,

@@ -12,11 +12,7 @@ import pytest
 from digest import output, parallel
 from digest.build import Builder, BuildOptions
 from digest.errors import DigestError
-from tests.conftest import Site
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+from tests.conftest import Site, tree
 
 
 @pytest.fixture
@@ -203,12 +199,16 @@ def test_a_build_without_the_cache_keeps_the_files_that_already_hold_its_bytes(m
     (out / page).write_text("changed by hand", encoding="utf-8")
     (out / "stray" / "old").mkdir(parents=True)
     (out / "stray" / "old" / "index.html").write_text("not made by this build", encoding="utf-8")
+    (out / ".git").mkdir()
+    (out / ".git" / "HEAD").write_text("ref: refs/heads/gh-pages\n", encoding="utf-8")
     shutil.rmtree(out / "tags")
     (out / "tags").write_text("a file where the tag pages go", encoding="utf-8")
     shutil.rmtree(many.root / ".digest-cache")
     result = Builder(many.root, BuildOptions(jobs=jobs, use_cache=False)).build()
     clean = tmp_path / "clean"
     Builder(many.root, BuildOptions(jobs=jobs, use_cache=False, output=clean)).build()
+    assert (out / ".git" / "HEAD").exists()  # a hidden folder is not the build's to remove
+    shutil.rmtree(out / ".git")
     assert tree(out) == tree(clean)
     after = stamps(out)
     kept = [rel for rel in before if not rel.startswith("tags/") and rel != page]

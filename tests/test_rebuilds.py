@@ -13,20 +13,9 @@ import pytest
 
 from digest.build import Builder, BuildOptions
 from digest.urls import article_path
-from tests.conftest import FIXTURES, Site
+from tests.conftest import FIXTURES, Site, tree
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-@pytest.fixture
-def basic(tmp_path: Path) -> Site:
-    root = tmp_path / "basic"
-    shutil.copytree(FIXTURES / "sites" / "basic", root)
-    return Site(root)
-
-
-def tree(folder: Path) -> dict[str, bytes]:
-    return {p.relative_to(folder).as_posix(): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
 def test_clean_build_leaves_a_cache_the_next_build_can_trust(basic: Site, cli) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -58,27 +57,22 @@ def discover(content_dir: Path) -> Iterator[Path]:
 
 def find_articles(content_dir: str) -> list[tuple[str, bool]]:
     """(path below content/ with '/' separators, is a symlink) of every article file, sorted."""
-    stack = [("", content_dir)]
+    from digest.walk import entries
+
     found: list[tuple[str, bool]] = []
-    while stack:
-        prefix, folder = stack.pop()
-        try:
-            entries = list(os.scandir(folder))
-        except OSError:
-            continue
-        for entry in entries:
-            name = entry.name
-            if name.startswith((".", "_", "#")) or name.endswith("~"):
-                continue
-            if entry.is_dir(follow_symlinks=False):
-                if name not in IGNORED_DIRS:
-                    stack.append((prefix + name + "/", entry.path))
-            elif name.endswith(".md"):
-                link = entry.is_symlink()
-                if link or entry.is_file():
-                    found.append((prefix + name, link))
+    for rel, entry in entries(content_dir, lambda name: not _skipped(name) and name not in IGNORED_DIRS):
+        name = entry.name
+        if name.endswith(".md") and not _skipped(name):
+            link = entry.is_symlink()
+            if link or entry.is_file():
+                found.append((rel, link))
     found.sort()
     return found
+
+
+def _skipped(name: str) -> bool:
+    """Hidden, private (``_``), or an editor's backup or lock file."""
+    return name.startswith((".", "_", "#")) or name.endswith("~")
 
 
 def content_hash(data: bytes) -> str:
