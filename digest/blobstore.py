@@ -28,6 +28,9 @@ class Ref(NamedTuple):
     length: int
 
 
+Blob = bytes | Ref  # held in memory, or where it is in the blob file
+
+
 class BlobFile:
     """One blob file of a cache folder, opened for reading on first use and kept open."""
 
@@ -134,7 +137,7 @@ class Blobs(Mapping[str, bytes]):
 
     def __init__(self, file: BlobFile | None = None):
         self.file = file
-        self.held: dict[str, bytes | Ref] = {}
+        self.held: dict[str, Blob] = {}
 
     def __getitem__(self, key: str) -> bytes:
         value = self.held[key]

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from digest import __version__
-from digest.blobstore import BlobFile, Ref, copy_live, others, worth_compacting
+from digest.blobstore import Blob, BlobFile, Ref, copy_live, others, worth_compacting
 from digest.errors import FastPickle
 
 T = TypeVar("T")
@@ -65,9 +65,6 @@ class OutputState:
 class State:
     files: dict[str, FileStamp] = field(default_factory=dict)
     outputs: dict[str, OutputState] = field(default_factory=dict)
-
-
-Blob = bytes | Ref  # in memory, or where it is in the blob file
 
 
 @dataclass
@@ -246,8 +243,8 @@ class Cache:
             if worth_compacting(file.size(), sum(r.length for r in refs)):
                 target = BlobFile(self.folder)
                 moved = copy_live(file, refs, target)
-                articles.entries = {k: (meta, *(moved[b] if isinstance(b, Ref) else b for b in blobs))
-                                    for k, (meta, *blobs) in articles.entries.items()}  # type: ignore[misc]
+                articles.entries = {k: (meta, moved.get(html, html), moved.get(feats, feats))  # bytes: not moved
+                                    for k, (meta, html, feats) in articles.entries.items()}
                 file = self.blobs = target
                 articles.blob_file = file.name
             pending = [(k, entry) for k, entry in articles.entries.items()

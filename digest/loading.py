@@ -16,8 +16,8 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from digest.blobstore import Blobs
-from digest.cache import Blob, Cache, FileStamp
+from digest.blobstore import Blob, Blobs
+from digest.cache import Cache, FileStamp
 from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article

@@ -245,7 +245,7 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime] | list
     if index is None or not index.update(keys, feats, config, limit, settings):
         index = SimilarityIndex.build(keys, feats, config, limit, settings)
     r, c, s = index.candidates()
-    duplicates = []  # the same story filed twice: similar words, and the same sentences
+    duplicates: list[tuple[str, str, float]] = []  # the same story filed twice: similar words and sentences
     near = (s >= DUPLICATE_SIMILARITY) & (r != c)
     # Each pair once, whichever of the two has the other among its candidates.
     for i, j in sorted({(min(a, b), max(a, b)) for a, b in zip(r[near].tolist(), c[near].tolist(), strict=True)}):

@@ -239,8 +239,8 @@ def _refuse_links(out_dir: Path, folder: str, seen: set[Path]) -> None:
             continue
         seen.add(path)
         if path.is_symlink():
-            raise DigestError(f"{path} is a link, and digest writes only into folders of the output folder's "
-                              f"own: remove the link (or the whole {out_dir.name}/ folder) and build again",
+            raise DigestError(f"is a link, and digest writes only into real folders of {out_dir.name}/ (what it "
+                              f"wrote through a link could land anywhere): remove the link and build again",
                               path, 1)
 
 
