@@ -5,8 +5,9 @@ pickle files, so that a build which finds nothing changed reads only the small o
 
 * ``state.pickle``: file stamps (path -> mtime, size, digest), and per output folder
   what the last build wrote (its manifest) and the fingerprint of all its inputs;
-* ``articles.pickle``: per file version, the parsed article (a pickled blob, loaded
-  when needed) and where its rendered HTML and its features are in the blob file;
+* ``articles.pickle``: per file version, the parsed article (in a pack of about a
+  hundred, pickled together: ``packs.py``) and where its rendered HTML and its
+  features are in the blob file;
   the related-story results with the hash of their inputs; and the related-story
   search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt;
 * ``blobs-*.bin``: the articles' HTML and features, appended once and read only by
@@ -35,11 +36,12 @@ from typing import Any, TypeVar
 from digest import __version__
 from digest.blobstore import Blob, BlobFile, Ref, copy_live, others, worth_compacting
 from digest.errors import FastPickle
+from digest.packs import Opened, repack
 
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-16"
+FORMAT = f"digest-cache-{__version__}-17"
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,14 +71,38 @@ class State:
 
 @dataclass
 class Articles:
-    # entry key -> (pickled loading.Parsed, as its worker made it; body HTML; pickled features)
-    entries: dict[str, tuple[bytes, Blob, Blob]] = field(default_factory=dict)
+    # entry key -> (the loading.Parsed: pickled bytes as its worker made it, or its slot in ``packs``;
+    # body HTML; pickled features)
+    entries: dict[str, tuple[bytes | int, Blob, Blob]] = field(default_factory=dict)
     related: tuple[str, Any] | None = None  # (inputs hash, results)
     index: Any = None  # the related-story search state (similarity_index.SimilarityIndex)
     blob_file: str | None = None  # the name of the blob file the entries' Refs point into
+    packs: list[bytes] = field(default_factory=list)  # pickled lists of loading.Parsed (packs.py)
+    opened: Opened | None = field(default=None, compare=False, repr=False)  # never saved
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "opened": None}
 
     def refs(self) -> list[Ref]:
         return [b for entry in self.entries.values() for b in entry[1:] if isinstance(b, Ref)]
+
+    def parsed(self, first: bytes | int) -> Any:
+        """The loading.Parsed of an entry, from its first field."""
+        if isinstance(first, bytes):
+            return pickle.loads(first)
+        if self.opened is None:
+            self.opened = Opened(self.packs)
+        return self.opened.get(first)
+
+    def pack(self, known: dict[str, Any]) -> None:
+        """Put every entry in a pack (``packs.repack``); ``known``: entry key -> (Parsed, ...) where
+        this process has the object already."""
+        def parsed(key: str) -> Any:
+            found = known.get(key)
+            return found[0] if found is not None else self.parsed(self.entries[key][0])
+
+        entries, packs = repack(self.entries, self.packs, parsed)  # type: ignore[arg-type]
+        self.entries, self.packs, self.opened = entries, packs, None  # type: ignore[assignment]
 
 
 def read_pickle(path: Path) -> Any:
@@ -262,8 +288,10 @@ class Cache:
     def save_soon(self) -> None:
         """Start writing the articles file, which no later stage of a build changes, in a forked child
         process: the build goes on meanwhile (at 10,000 articles the file takes half a second to
-        write). ``save`` waits for it. Not for a process with threads (the preview server), whose
-        locks a child could inherit held; nor where processes cannot be forked: ``save`` writes it."""
+        write), and comes first (the child runs at nice 10: on two cores, the build's own second
+        process would otherwise share a core with it). ``save`` waits for it. Not for a process with
+        threads (the preview server), whose locks a child could inherit held; nor where processes
+        cannot be forked: ``save`` writes it."""
         import threading
 
         from digest.parallel import Forked
@@ -273,12 +301,15 @@ class Cache:
             return
         folder, articles = self.folder, self._articles
 
+        memo = self.memo
+
         def write() -> None:
+            articles.pack(memo)
             self._flush_blobs(articles)
             _write_articles(folder, articles, articles.blob_file)
 
         try:
-            self._child = Forked(write)
+            self._child = Forked(write, nice=10)
         except OSError:
             return
         self.articles_dirty = False
@@ -308,6 +339,7 @@ class Cache:
         todo: list[tuple[str, object]] = []
         if self.articles_dirty and self._articles is not None:
             if not self._replaced(ARTICLES_FILE):
+                self._articles.pack(self.memo)
                 self._flush_blobs(self._articles)
             todo.append((ARTICLES_FILE, self._articles))
             self.articles_dirty = False

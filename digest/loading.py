@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from digest.blobstore import Blob, Blobs
-from digest.cache import Cache, FileStamp
+from digest.cache import Articles, Cache, FileStamp
 from digest.checks import article_problems, body_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article
@@ -128,7 +128,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
                 if entry_key in store.entries:
                     stamps[path] = stamp
                     keys.append(entry_key)
-                    _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
+                    _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key, store)
                     continue
             with open(path, "rb") as fh:
                 raw = fh.read()
@@ -140,7 +140,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         entry_key = _entry_key(digest, key, shown, fp)
         keys.append(entry_key)
         if entry_key in store.entries:
-            _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key)
+            _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key, store)
         else:
             todo.append((key, shown, raw))
             todo_keys.append(entry_key)
@@ -150,7 +150,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         for entry in parsed:
             key, entry_key = todo[at][0], todo_keys[at]
             store.entries[entry_key] = entry
-            _take(entry, key, loaded, problems, cache.memo, entry_key)
+            _take(entry, key, loaded, problems, cache.memo, entry_key, store)
             at += 1
     if todo or len(store.entries) != len(keys):
         store.entries = {k: store.entries[k] for k in keys}  # forget files that are gone
@@ -171,11 +171,11 @@ def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:
     return f"{digest}|{key}|{shown}|{settings_fp}"
 
 
-def _take(entry: tuple[bytes, Blob, Blob], key: str, loaded: Loaded, problems: Problems,
-          memo: dict[str, Any], entry_key: str) -> None:
+def _take(entry: tuple[bytes | int, Blob, Blob], key: str, loaded: Loaded, problems: Problems,
+          memo: dict[str, Any], entry_key: str, store: Articles) -> None:
     known: tuple[Parsed, StoredFeatures | None] | None = memo.get(entry_key)
     if known is None:
-        parsed: Parsed = pickle.loads(entry[0])
+        parsed: Parsed = store.parsed(entry[0])
         a = parsed.result.article
         feats, blobs = entry[2], loaded.html.file
         assert isinstance(feats, bytes) or blobs is not None  # Refs come only from a cache with a folder

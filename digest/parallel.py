@@ -67,11 +67,13 @@ class Forked:
     return value (pickled through a pipe). Exceptions come back as a RuntimeError with the child's
     traceback: a bug, not the site's fault (site problems are returned as values)."""
 
-    def __init__(self, fn: Callable[[], Any]):
+    def __init__(self, fn: Callable[[], Any], nice: int = 0):
         read, write = os.pipe()
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; coverage does not follow it
             os.close(read)
+            if nice:
+                os.nice(nice)
             try:
                 payload = pickle.dumps((True, fn()), protocol=pickle.HIGHEST_PROTOCOL)
             except BaseException:  # every failure goes back to the parent

@@ -83,6 +83,7 @@ class Renderer:
         self._cards: dict[tuple[str, str], Markup] = {}
         self._sigs: dict[str, str] = {}
         self._tag_names: dict[str, str] | None = None  # tag key -> name
+        self._fp_heads: dict[str, str] = {}  # template -> the start of its pages' fingerprints
         self._tag_links: dict[str, Link] = {}
         self._site_feeds = (Link(f"{self.config.title} (RSS)", self.site.rss_url, key="rss"),
                             Link(f"{self.config.title} (Atom)", self.site.atom_url, key="atom"),
@@ -347,26 +348,35 @@ class Renderer:
         return self._sigs
 
     def fingerprint(self, page: Page) -> str:
-        """Hash of every input of the page's HTML: equal fingerprints, equal bytes."""
+        """Hash of every input of the page's HTML: equal fingerprints, equal bytes. (Run for every page
+        of the site when the previous output is checked: written for speed.)"""
         m = self.model
         sig = self.all_sigs().__getitem__
-        parts = [self.config_fp, self.template_fingerprint(page.template), self.template_fingerprint(CARD_TEMPLATE),
-                 page.kind, page.path, page.key, str(page.number), str(page.total), page.title, repr(page.when),
-                 repr(page.links)]
-        parts += map(sig, page.items)
+        head = self._fp_heads.get(page.template)
+        if head is None:
+            head = self._fp_heads[page.template] = "\x1c".join(
+                [self.config_fp, self.template_fingerprint(page.template), self.template_fingerprint(CARD_TEMPLATE)])
+        parts = [f"{head}\x1c{page.kind}\x1c{page.path}\x1c{page.key}\x1c{page.number}\x1c{page.total}"
+                 f"\x1c{page.title}\x1c{page.when!r}\x1c{page.links!r}"]
+        if page.items:
+            parts += map(sig, page.items)
         if page.kind == "article":
             key = page.key
             parts.append(sig(key))
-            parts += [m.paths[t] if t else "-" for t in m.link_targets.get(key, ())]
-            for item in m.related.get(key, ()):  # each item's parts begin with a separator of their own
-                if item.key is None:  # the story's fields (a dataclass's repr is several times slower)
-                    e = item.external
-                    parts.append("\x1d" + repr((e.title, e.url, e.source, e.summary)) if e is not None else "\x1d")
+            if targets := m.link_targets.get(key):
+                paths = m.paths
+                parts += [paths[t] if t else "-" for t in targets]
+            names = self.tag_names()
+            # Each item's parts begin with a separator of their own.
+            for item_key, external, reason, shared, terms, _ in m.related.get(key, ()):
+                if item_key is None:  # the story's fields (a dataclass's repr is several times slower)
+                    parts.append("\x1d" + repr((external.title, external.url, external.source, external.summary))
+                                 if external is not None else "\x1d")
                 else:
-                    shared = "\x1f".join([m.tags[t].name for t in item.shared_tags if t in m.tags]) \
-                        if item.shared_tags else ""
-                    parts += ("\x1e" + sig(item.key), item.reason, "\x1f".join(item.terms), shared)
-            parts += map(sig, m.threads.get(key, ()))
+                    parts += ("\x1e" + sig(item_key), reason, "\x1f".join(terms),
+                              "\x1f".join([names[t] for t in shared if t in names]) if shared else "")
+            if thread := m.threads.get(key):
+                parts += map(sig, thread)
         elif page.kind == "tag":
             parts.append(m.tags[page.key].name)
         elif page.kind == "tags":

@@ -126,9 +126,9 @@ class Editor:
 @settings(max_examples=int(os.environ.get("DIGEST_EXAMPLES", "25")), deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(first=st.lists(articles, min_size=2, max_size=5), ops=st.lists(operations, min_size=1, max_size=8),
-       compact=st.booleans())
-def test_incremental_equals_clean(tmp_path_factory, first, ops, compact: bool) -> None:
-    from digest import blobstore
+       compact=st.booleans(), small_packs=st.booleans())
+def test_incremental_equals_clean(tmp_path_factory, first, ops, compact: bool, small_packs: bool) -> None:
+    from digest import blobstore, packs
 
     base = tmp_path_factory.mktemp("inc")
     editor = Editor(base / "site")
@@ -138,9 +138,11 @@ def test_incremental_equals_clean(tmp_path_factory, first, ops, compact: bool) -
     # As digest serve keeps it: fingerprints and related blocks reused in memory, its own output trusted.
     long_lived = Builder(editor.root, BuildOptions(now=NOW, keep=True, verify=False))
     # ``compact``: the cache's blob file is compacted whenever it holds any garbage, however small.
-    threshold, share = blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE
+    threshold, share, pack_size = blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE, packs.PACK_SIZE
     if compact:
         blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE = 0, 1.0
+    if small_packs:  # parsed articles in packs of one or two: packs kept, remade, and regrouped as the site grows
+        packs.PACK_SIZE = 1
     try:
         long_lived.build()
         for step, op in enumerate(ops):
@@ -148,7 +150,7 @@ def test_incremental_equals_clean(tmp_path_factory, first, ops, compact: bool) -
             builder = long_lived if step % 2 == 0 else Builder(editor.root, options)
             builder.build()
     finally:
-        blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE = threshold, share
+        blobstore.COMPACT_ABOVE, blobstore.COMPACT_SHARE, packs.PACK_SIZE = threshold, share, pack_size
     clean_root = base / "clean"
     shutil.copytree(editor.root, clean_root, ignore=shutil.ignore_patterns("public", ".digest-cache", ".public.*"))
     Builder(clean_root, BuildOptions(now=NOW, use_cache=False)).build()

@@ -97,8 +97,8 @@ def test_a_large_site_checks_its_pages_on_two_processes_with_the_same_outcome(ma
     monkeypatch.setattr(output, "SPLIT", 4)
     forked: list[str] = []
     real_init = Forked.__init__
-    monkeypatch.setattr(Forked, "__init__", lambda self, fn: forked.append(getattr(fn, "func", fn).__name__)
-                        or real_init(self, fn))
+    monkeypatch.setattr(Forked, "__init__", lambda self, fn, **kw: forked.append(getattr(fn, "func", fn).__name__)
+                        or real_init(self, fn, **kw))
     todo: list[int] = []
     real_batches = output._in_batches
     monkeypatch.setattr(output, "_in_batches", lambda jobs, progress: todo.append(len(jobs))
