@@ -25,9 +25,10 @@ from digest.cache import Cache
 from digest.checks import link_problems
 from digest.config import SiteConfig, load_config
 from digest.errors import DigestError, Problem, Problems
+from digest.fingerprints import Previous, context_of, page_memo
 from digest.loading import load_articles
 from digest.output import GENERATED, static_sources
-from digest.pages import make_pages, related_and_threads
+from digest.pages import Blocks, make_pages, related_and_threads
 from digest.render import Renderer
 from digest.theme import Theme
 
@@ -164,12 +165,17 @@ class Builder:
 
             preload()  # a long-lived builder imports scipy once; a one-off edit build does without
         try:
-            related, threads = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
+            blocks = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
             problems.raise_if_errors()
+            model = replace(model, related=blocks.related, threads=blocks.threads)
+            previous, token = None, None
+            if self.options.write:
+                previous = _previous(cache, config, blocks)
+                token = os.urandom(8).hex()
+                cache.articles.page_memo = (str(config.output_path), token, page_memo(model, now, blocks.table))
             if self.options.save_cache and self.options.write:
                 cache.save_soon()  # what is known of the articles is final: written while the pages are
             lap("related")
-            model = replace(model, related=related, threads=threads)
             renderer = self._renderer(model, theme, now, search_bundle)
             if self.options.keep:
                 kept = cache.scratch.get("views")
@@ -184,7 +190,7 @@ class Builder:
 
                 write_site(renderer, static, cache, problems, result, self.progress,
                            search_refresh=self.options.search == "always", verify=self.options.verify,
-                           keep=self.options.keep, early=early)
+                           keep=self.options.keep, early=early, before=previous)
         except BaseException:
             if early is not None:
                 early.cancel()  # its process, and the files it staged
@@ -193,6 +199,9 @@ class Builder:
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
             out.warnings = problems.warnings
+            # The page memo is the one this build handed to the cache, if the articles file is saved
+            # with it (else the token matches no memo, and the next build hashes every page).
+            out.context, out.memo = context_of(renderer), token
             # The next moment this output changes by itself: a scheduled article comes out (or, with
             # --future, loses its "scheduled" mark).
             pending = [a.stamp for a in articles.values() if a.date > now and (self.options.drafts or not a.draft)]
@@ -254,6 +263,16 @@ def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,
                     stats[path] = (st.st_mtime_ns, st.st_size)
                 h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
     return h.hexdigest()
+
+
+def _previous(cache: Cache, config: SiteConfig, blocks: Blocks) -> Previous | None:
+    """What the previous build into this output folder left for this one's fingerprints, if the cache
+    holds the memo that build saved (its state names the same token)."""
+    out = cache.state.outputs.get(str(config.output_path))
+    saved = cache.articles.page_memo
+    if out is None or saved is None or out.memo is None or saved[:2] != (str(config.output_path), out.memo):
+        return None
+    return Previous(saved[2], out.context, blocks.since, blocks.same_rows)
 
 
 def _unchanged(config: SiteConfig, cache: Cache, inputs: str, now: datetime,

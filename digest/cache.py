@@ -41,7 +41,7 @@ from digest.packs import Opened, repack
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-17"
+FORMAT = f"digest-cache-{__version__}-19"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +61,8 @@ class OutputState:
     pages: int = 0
     feeds: int = 0
     warnings: list[Any] = field(default_factory=list)  # the problems it reported (warnings only)
+    context: str = ""  # its settings and templates (fingerprints.context_of)
+    memo: str | None = None  # the token of its fingerprints.PageMemo in the articles file
 
 
 @dataclass
@@ -78,6 +80,9 @@ class Articles:
     index: Any = None  # the related-story search state (similarity_index.SimilarityIndex)
     blob_file: str | None = None  # the name of the blob file the entries' Refs point into
     packs: list[bytes] = field(default_factory=list)  # pickled lists of loading.Parsed (packs.py)
+    # (output folder, token, fingerprints.PageMemo) of the last build that saved one: valid for the
+    # output whose OutputState.memo is the same token
+    page_memo: tuple[str, str, Any] | None = None
     opened: Opened | None = field(default=None, compare=False, repr=False)  # never saved
 
     def __getstate__(self) -> dict[str, Any]:

@@ -12,17 +12,22 @@ with what they were made from (``Memo``), and a page keeps its old fingerprint w
 * for an article page, its related block, thread and link targets are the same; for
   a tag page, the tag's name; for the first home page, the latest edition.
 
-Anything else is hashed again. The incremental-build test checks that this gives
-byte-identical output to a clean build.
+Anything else is hashed again. A one-off build (``digest build``) has no such objects
+from the previous build; the cache holds a ``PageMemo`` of it instead, and the rules
+are the same with values in place of objects (``reused``). The incremental-build
+test checks that both give byte-identical output to a clean build.
 """
 
 from __future__ import annotations
 
+import operator
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from digest.feeds import FeedSpec
-from digest.graph import Page
+from digest.graph import Page, SiteModel
 from digest.render import CARD_TEMPLATE, Renderer
 
 ALWAYS = frozenset({"tags", "search", "404"})  # pages that read the whole site: always hashed
@@ -39,7 +44,7 @@ class Memo:
     frame: tuple[Any, ...] | None = None  # what else the signatures were made from (see _frame)
 
 
-def _context(r: Renderer) -> str:
+def context_of(r: Renderer) -> str:
     templates = sorted({p.template for p in r.model.pages} | {CARD_TEMPLATE})
     return repr((r.config_fp, [r.template_fingerprint(t) for t in templates], r.search_bundle))
 
@@ -110,7 +115,7 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
     """(page fingerprints, feed fingerprints, the memo for the next build)."""
     from digest.output import feed_fingerprint
 
-    context = _context(r)
+    context = context_of(r)
     sigs, changed = _changed(r, memo, context)
     same = memo is not None and memo.context == context
     new = Memo(context, sigs, sitemap=memo.sitemap if same else None,  # type: ignore[union-attr]
@@ -137,3 +142,85 @@ def fingerprints(r: Renderer, specs: list[FeedSpec], memo: Memo | None) -> tuple
         feeds.append(fp)
         new.feeds[spec] = fp
     return pages, feeds, new
+
+
+# A page's fields as a tuple: what a memo keeps of each page (a tuple loads several times faster).
+page_shape = operator.attrgetter("kind", "path", "template", "key", "items", "number", "total", "title", "when",
+                                 "links")
+
+
+@dataclass(frozen=True)
+class PageMemo:
+    """What the pages of a build were made from, besides the settings and templates (``context_of``):
+    saved in the cache, so that the next ``digest build`` can tell which pages and feeds show nothing
+    that changed, and keep their fingerprints (the manifest holds them) without hashing them again."""
+
+    shapes: list[tuple[Any, ...]]  # page_shape of every page
+    digests: dict[str, str]  # article key -> Article.digest (its file and settings)
+    paths: Mapping[str, str]
+    tag_names: dict[str, str]
+    unpublished: frozenset[str]
+    now: datetime
+    link_targets: Mapping[str, tuple[str | None, ...]]
+    threads: Mapping[str, tuple[str, ...]]
+    table: str  # the related-story table its blocks were merged from (pages.Blocks.table)
+
+
+class Previous(NamedTuple):
+    """What a build knows of the previous one into the same output folder (see ``reused``)."""
+
+    memo: PageMemo
+    context: str  # its settings and templates
+    since: str | None  # pages.Blocks.since and same_rows
+    same_rows: frozenset[str]
+
+
+def page_memo(model: SiteModel, now: datetime, table: str) -> PageMemo:
+    return PageMemo(list(map(page_shape, model.pages)), {k: a.digest for k, a in model.articles.items()},
+                    model.paths, {k: t.name for k, t in model.tags.items()}, model.unpublished, now,
+                    model.link_targets, model.threads, table)
+
+
+def reused(r: Renderer, memo: PageMemo, since: str | None, same_rows: frozenset[str],
+           specs: list[FeedSpec]) -> tuple[list[bool], list[bool]] | None:
+    """Which pages, and which feeds, show nothing that changed since the build ``memo`` describes,
+    whose settings and templates were the same (the caller checks): they keep that build's
+    fingerprints. None: the site's shape changed (its pages, paths, tag names, what is published
+    or due), and every fingerprint is made again. ``same_rows``: the articles whose computed related
+    stories are the very ones of the table ``since``. (Run on every edit of a large site: written
+    for speed, with the rules of ``fingerprints`` and ``Renderer.fingerprint``.)"""
+    m = r.model
+    if (memo.paths != m.paths or memo.tag_names != r.tag_names() or memo.unpublished != m.unpublished
+            or memo.shapes != list(map(page_shape, m.pages))):
+        return None
+    lo, hi = sorted((memo.now.timestamp(), r.now.timestamp()))
+    if any(lo < a.stamp <= hi for a in m.articles.values()):  # one became due (see _frame_holds)
+        return None
+    old = memo.digests
+    changed = {k for k, a in m.articles.items() if old.get(k) != a.digest}
+    links, threads = m.link_targets, m.threads
+    moved = set() if links == memo.link_targets else \
+        {k for k in links.keys() | memo.link_targets.keys() if links.get(k) != memo.link_targets.get(k)}
+    # Article pages made again: those of changed articles, with other link targets, another thread,
+    # or computed stories that are not the very ones of the memo's table; and those that show a
+    # changed article in their related block or thread.
+    redo = changed | moved
+    if threads != memo.threads:
+        redo |= {k for k in threads.keys() | memo.threads.keys() if threads.get(k) != memo.threads.get(k)}
+    redo |= m.articles.keys() - same_rows if since == memo.table else m.articles.keys()
+    if changed:
+        redo |= {k for k, block in m.related.items() for item in block if item[0] in changed}
+        redo |= {k for k, thread in threads.items() if not changed.isdisjoint(thread)}
+    pages: list[bool] = []
+    for page in m.pages:
+        kind = page.kind
+        if kind == "article":
+            pages.append(page.key not in redo)
+        elif kind in ALWAYS:
+            pages.append(False)
+        elif kind == "home" and page.number == 1:
+            pages.append(changed.isdisjoint(_deps(r, page)))  # and the latest edition's
+        else:
+            pages.append(changed.isdisjoint(page.items))
+    feeds = [changed.isdisjoint(spec.items) and moved.isdisjoint(spec.items) for spec in specs]
+    return pages, feeds

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from digest import feeds
 from digest.cache import Cache, OutputState
@@ -28,6 +28,9 @@ from digest.render import Renderer
 from digest.theme import Theme, is_template_error, template_problem
 from digest.urls import output_file
 from digest.writer import Entry, Writer
+
+if TYPE_CHECKING:
+    from digest.fingerprints import Previous
 
 Progress = Callable[[str, int, int], None]
 
@@ -41,11 +44,12 @@ class Job:
 
 
 def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool, writer: Writer,
-          early: Early | None = None) -> tuple[list[Job], Any, list[bool | None]]:
+          early: Early | None = None, previous: Previous | None = None) -> tuple[list[Job], Any, list[bool | None]]:
     """Every output's job, but those ``early`` renders; and for each, whether its files are known to
     hold already (None: not checked yet). On an output folder with nothing of a previous build,
-    every job runs and computes its fingerprint itself, on every core."""
-    from digest.fingerprints import Memo, fingerprints
+    every job runs and computes its fingerprint itself, on every core. ``previous``: what the
+    previous build's fingerprints were made from, for those that can be kept."""
+    from digest.fingerprints import Memo, context_of, fingerprints, reused
 
     if early is not None:
         pages = [_page_job(r, i, "") for i in range(len(r.model.pages)) if ("page", i) not in early.done]
@@ -58,19 +62,32 @@ def _jobs(r: Renderer, specs: list[feeds.FeedSpec], memo: Any, keep: bool, write
         page_fps, feed_fps, memo = fingerprints(r, specs, memo)
         jobs = [_page_job(r, i, fp) for i, fp in enumerate(page_fps)] + _feed_jobs(r, specs, feed_fps)
         return jobs, memo, [None] * len(jobs)
-    checked = _checked_pages(r, writer)
+    kept = None
+    if previous is not None and writer.old and previous.context == context_of(r):
+        kept = reused(r, previous.memo, previous.since, previous.same_rows, specs)
+    checked = _checked_pages(r, writer, kept[0] if kept else None)
     jobs = [_page_job(r, i, fp) for i, (fp, _) in enumerate(checked)]
-    feed_jobs = _feed_jobs(r, specs, [feed_fingerprint(r, spec) for spec in specs])
+    feed_fps = [_kept_fingerprint(writer, spec.rss.lstrip("/")) if kept and kept[1][i] else ""
+                for i, spec in enumerate(specs)]
+    feed_jobs = _feed_jobs(r, specs, [fp or feed_fingerprint(r, spec)
+                                      for fp, spec in zip(feed_fps, specs, strict=True)])
     return jobs + feed_jobs, Memo(), [ok for _, ok in checked] + [None] * len(feed_jobs)
+
+
+def _kept_fingerprint(writer: Writer, rel: str) -> str:
+    """The fingerprint the previous build wrote a file with ("": none)."""
+    old = writer.old.get(rel) if writer.old else None
+    return old.fingerprint if old is not None else ""
 
 
 SPLIT = 4000  # pages: from here, a build that knows its previous output checks them on two processes
 
 
-def _checked_pages(r: Renderer, writer: Writer) -> list[tuple[str, bool]]:
+def _checked_pages(r: Renderer, writer: Writer, kept: list[bool] | None = None) -> list[tuple[str, bool]]:
     """Each page's fingerprint, and whether its file already holds it (``Writer.holds``): hashing
     every page of a large site, and looking at every file, takes a few tenths of a second, so a
-    forked process does the second half meanwhile."""
+    forked process does the second half meanwhile. ``kept``: the pages that keep the previous
+    build's fingerprint (``fingerprints.reused``)."""
     import threading
 
     from digest.parallel import Forked, workers_for
@@ -79,15 +96,18 @@ def _checked_pages(r: Renderer, writer: Writer) -> list[tuple[str, bool]]:
 
     def check(lo: int, hi: int) -> list[tuple[str, bool]]:
         out = []
-        for page in pages[lo:hi]:
-            fp = r.fingerprint(page)
-            out.append((fp, writer.holds(output_file(page.path), fp)))
+        for i in range(lo, hi):
+            page = pages[i]
+            rel = output_file(page.path)
+            fp = (kept and kept[i] and _kept_fingerprint(writer, rel)) or r.fingerprint(page)
+            out.append((fp, writer.holds(rel, fp)))
         return out
 
     n = len(pages)
-    if n < SPLIT or workers_for(n) == 1 or not hasattr(os, "fork") or threading.active_count() > 1:
+    if kept is not None or n < SPLIT or workers_for(n) == 1 or not hasattr(os, "fork") or threading.active_count() > 1:
         return check(0, n)
-    r.all_sigs()  # what both halves read, made once before the fork
+    if kept is None:
+        r.all_sigs()  # what both halves read, made once before the fork
     half = n // 2
     first = check(0, 1)  # and the templates' fingerprints
     try:
@@ -245,9 +265,10 @@ def _template_path(r: Renderer, job: Job) -> str:
 
 def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Problems, result: Any,
                progress: Progress | None, search_refresh: bool = True, verify: bool = True,
-               keep: bool = False, early: Early | None = None) -> None:
+               keep: bool = False, early: Early | None = None, before: Previous | None = None) -> None:
     """Render what changed, add feeds, sitemap and the ``static`` files (output path -> source),
-    and commit it all to the output folder. What ``early`` renders is taken from it."""
+    and commit it all to the output folder. What ``early`` renders is taken from it; ``before``:
+    see ``_jobs``."""
     config = r.config
     out_dir = config.output_path
     previous = cache.state.outputs.get(str(out_dir))
@@ -263,7 +284,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
         # than the fingerprints cost to compute.
         memo_key = f"fingerprints:{out_dir}"
-        all_jobs, memo, known = _jobs(r, specs, cache.scratch.get(memo_key), keep, writer, early)
+        all_jobs, memo, known = _jobs(r, specs, cache.scratch.get(memo_key), keep, writer, early, before)
         todo = []
         for job, holds in zip(all_jobs, known, strict=True):
             if holds is None:

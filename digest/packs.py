@@ -33,10 +33,15 @@ def pack_count(entries: int) -> int:
     return count
 
 
+def group_of(key: str, count: int) -> int:
+    """The pack of a key, among ``count``."""
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) & (count - 1)
+
+
 def pack_of(entry_key: str, count: int) -> int:
     """The pack of an entry: from its key without the content hash that leads it (see
     ``loading._entry_key``), so that a file keeps its pack across edits."""
-    return zlib.crc32(entry_key.partition("|")[2].encode("utf-8", "surrogatepass")) & (count - 1)
+    return group_of(entry_key.partition("|")[2], count)
 
 
 def slot(pack: int, place: int) -> int:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections import defaultdict
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from digest.cache import Cache
 from digest.checks import duplicate_problems
@@ -67,9 +67,17 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], proble
                        "change its slug")
 
 
+class Blocks(NamedTuple):
+    related: dict[str, tuple[RelatedItem, ...]]  # article key -> its related block
+    threads: dict[str, tuple[str, ...]]  # article key -> its story thread, oldest first
+    table: str  # the hash of what the computed stories were computed from
+    since: str | None  # the same of the table the cache held before (None: it held none)
+    same_rows: frozenset[str]  # articles whose computed stories are that table's, the very objects
+
+
 def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], order: tuple[str, ...],
                         features: Mapping[str, Features | StoredFeatures], resolved: Resolved, cache: Cache,
-                        problems: Problems) -> tuple[dict[str, tuple[RelatedItem, ...]], dict[str, tuple[str, ...]]]:
+                        problems: Problems) -> Blocks:
     """Related stories (explicit first, then computed) and story threads of every article."""
     from digest import similarity
 
@@ -78,6 +86,7 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     body_links = {k: tuple(t for t in resolved.link_targets.get(k, ()) if t and t in articles) for k in keys}
     inputs = _related_inputs(rc, articles, keys, body_links, resolved.related_refs)
     store = cache.articles
+    since, before = (store.related[0], store.related[1][0]) if store.related is not None else (None, {})
     if store.related is not None and store.related[0] == inputs:
         computed, duplicates = store.related[1]
     else:
@@ -89,7 +98,8 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         store.related = None
         done = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
                                   body_links, rc, exclude=explicit, index=index, previous=previous)
-        computed, duplicates = RelatedTable(done.related), done.duplicates
+        computed = RelatedTable(done.related, since=before if isinstance(before, RelatedTable) else None)
+        duplicates = done.duplicates
         store.related = (inputs, (computed, duplicates))
         store.index = done.index
         cache.articles_dirty = True
@@ -132,7 +142,8 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     story_threads = kept[2] if kept is not None and kept[0] == edges and kept[1] == dates else threads(edges, dates)
     cache.scratch["threads"] = (edges, dates, story_threads)
     problems.extend(duplicate_problems(articles, duplicates))
-    return related, story_threads
+    same_rows = frozenset(k for k in keys if computed.get(k) is before.get(k))
+    return Blocks(related, story_threads, inputs, since, same_rows)
 
 
 def _related_inputs(rc: Any, articles: Mapping[str, Article], keys: list[str],

@@ -6,11 +6,13 @@ similarity computation itself lives in ``digest.similarity``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import pickle
+from collections.abc import Iterable, Mapping
 from functools import partial
 from typing import NamedTuple
 
 from digest.content.model import ExternalStory
+from digest.packs import group_of, pack_count
 
 
 class RelatedItem(NamedTuple):
@@ -33,22 +35,52 @@ class RelatedItem(NamedTuple):
 
 class RelatedTable(dict[str, list[RelatedItem]]):
     """Computed related stories per article key, as kept in the build cache: pickled as plain tuples,
-    several times faster to save and load than tens of thousands of objects one by one."""
+    several times faster to save and load than tens of thousands of objects one by one, in packs of
+    rows (by key, as ``packs.py`` groups articles). A table made ``since`` another keeps the packs
+    that one was loaded from: a pack whose rows are all the very objects loaded with it is saved as
+    the bytes it was loaded from (an edit changes the stories of a few articles, not of all)."""
+
+    def __init__(self, rows: Iterable[tuple[str, list[RelatedItem]]] | Mapping[str, list[RelatedItem]] = (),
+                 *, since: RelatedTable | None = None):
+        super().__init__(rows)
+        # (pack count, pack) -> (the pickled pack, its rows as loaded)
+        self.loaded: dict[tuple[int, int], tuple[bytes, dict[str, list[RelatedItem]]]] = \
+            since.loaded if since is not None else {}
 
     def __reduce__(self) -> tuple[object, tuple[object, ...]]:
-        # Each word once in the file (the pickle refers back to it): half the load time of the words.
-        words: dict[str, str] = {}
-        once = words.setdefault
-        return (_restore_table, ([(k, [(it[0], it[1], it[2], tuple([once(t, t) for t in it[3]]),
-                                        tuple([once(w, w) for w in it[4]]), it[5]) for it in items])
-                                  for k, items in self.items()],))
+        count = pack_count(len(self))
+        groups: list[list[str]] = [[] for _ in range(count)]
+        for k in self:
+            groups[group_of(k, count)].append(k)
+        out: list[bytes] = []
+        for pack, keys in enumerate(groups):
+            old = self.loaded.get((count, pack))
+            if old is not None and len(old[1]) == len(keys) and all(self[k] is old[1].get(k) for k in keys):
+                out.append(old[0])
+            else:
+                out.append(_pickle_rows([(k, self[k]) for k in sorted(keys)]))
+        return (_restore_table, (count, out))
+
+
+def _pickle_rows(rows: list[tuple[str, list[RelatedItem]]]) -> bytes:
+    # Each word once in the pack (the pickle refers back to it): half the load time of the words.
+    words: dict[str, str] = {}
+    once = words.setdefault
+    return pickle.dumps([(k, [(it[0], it[1], it[2], tuple([once(t, t) for t in it[3]]),
+                               tuple([once(w, w) for w in it[4]]), it[5]) for it in items])
+                         for k, items in rows], protocol=pickle.HIGHEST_PROTOCOL)
 
 
 item_from_fields = partial(tuple.__new__, RelatedItem)  # (its fields in order): a RelatedItem without __new__
 
 
-def _restore_table(rows: list[tuple[str, list[tuple[object, ...]]]]) -> RelatedTable:
-    return RelatedTable((k, list(map(item_from_fields, items))) for k, items in rows)
+def _restore_table(count: int, packs: list[bytes]) -> RelatedTable:
+    table = RelatedTable()
+    for pack, data in enumerate(packs):
+        rows = {k: list(map(item_from_fields, items)) for k, items in pickle.loads(data)}
+        table.update(rows)
+        table.loaded[(count, pack)] = (data, rows)
+    return table
 
 
 def merge(explicit: tuple[str | ExternalStory, ...], computed: list[RelatedItem], count: int,

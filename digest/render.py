@@ -351,7 +351,8 @@ class Renderer:
         """Hash of every input of the page's HTML: equal fingerprints, equal bytes. (Run for every page
         of the site when the previous output is checked: written for speed.)"""
         m = self.model
-        sig = self.all_sigs().__getitem__
+        sigs = self._sigs  # all of them made already (``all_sigs``), or those needed made now
+        sig = sigs.__getitem__ if len(sigs) >= len(m.articles) else self.article_sig
         head = self._fp_heads.get(page.template)
         if head is None:
             head = self._fp_heads[page.template] = "\x1c".join(
