@@ -104,3 +104,23 @@ def test_an_edit_build_changes_one_pack(basic: Site, monkeypatch) -> None:
     stories = [pickle.loads(p) for p in after.packs]
     titles = {parsed.result.article.title for pack in stories for parsed in pack if parsed.result.article}
     assert "Extra story 3" in titles
+
+
+def test_a_related_table_saves_the_packs_of_unchanged_rows_as_it_loaded_them(monkeypatch) -> None:
+    from digest.packs import group_of
+    from digest.related import RelatedItem, RelatedTable
+
+    monkeypatch.setattr(packs, "PACK_SIZE", 4)
+    rows = {f"s{i}.md": [RelatedItem(key=f"s{(i + 1) % 30}.md", shared_tags=("tag",), terms=("मानसून", "rain"),
+                                     score=0.5)] for i in range(30)}
+    loaded = pickle.loads(pickle.dumps(RelatedTable(rows)))
+    assert loaded == rows and len(loaded.loaded) == 8
+    changed = RelatedTable({**loaded, "s7.md": [RelatedItem(key="s9.md", score=0.9)]}, since=loaded)
+    _, (count, saved) = changed.__reduce__()
+    before = [data for (_, _), (data, _) in sorted(loaded.loaded.items())]
+    remade = [i for i, (a, b) in enumerate(zip(before, saved, strict=True)) if a is not b]
+    assert remade == [group_of("s7.md", count)]
+    assert pickle.loads(pickle.dumps(changed)) == {**rows, "s7.md": [RelatedItem(key="s9.md", score=0.9)]}
+    # A row that is equal but not the very object loaded is pickled again: only identity is trusted.
+    copied = RelatedTable({**loaded, "s3.md": list(loaded["s3.md"])}, since=loaded)
+    assert sum(a is not b for a, b in zip(before, copied.__reduce__()[1][1], strict=True)) == 1
