@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import os
 import pickle
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
@@ -147,7 +146,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
             todo_keys.append(entry_key)
     # Each chunk's results are taken as they come, while the workers parse the next ones.
     at = 0
-    for _, parsed in imap_chunks(partial(_parse_chunk, settings=settings), todo, meanwhile=_ahead(len(todo))):
+    for _, parsed in imap_chunks(partial(_parse_chunk, settings=settings), todo):
         for entry in parsed:
             key, entry_key = todo[at][0], todo_keys[at]
             store.entries[entry_key] = entry
@@ -161,14 +160,6 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
         state.files = stamps
         cache.state_dirty = True
     return loaded
-
-
-def _ahead(parsing: int) -> Callable[[], None] | None:
-    """What this process can do while the workers parse: with many articles to parse, the related
-    stories of as many are computed with scipy, whose import takes a tenth of a second or more."""
-    from digest.similarity_index import SMALL, preload
-
-    return preload if parsing > SMALL else None
 
 
 def _stat(path: str) -> tuple[int, int]:

@@ -7,7 +7,6 @@ starting workers costs more than it saves.
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 import os
 import pickle
@@ -42,12 +41,9 @@ def workers_for(n_items: int) -> int:
     return jobs
 
 
-def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T],
-                meanwhile: Callable[[], Any] | None = None) -> Iterator[tuple[int, list[R]]]:
+def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[tuple[int, list[R]]]:
     """``fn`` over chunks of ``items`` on one pool of workers; yields (items done, results of a chunk)
-    as chunks finish, in order. ``meanwhile`` runs in a thread of this process once the workers are
-    forked (never before: a fork copies no thread, but the locks a thread holds), while this one
-    mostly waits for them; the iterator ends when both are done."""
+    as chunks finish, in order."""
     if not items:
         return
     workers = workers_for(len(items))
@@ -55,33 +51,15 @@ def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T],
         size = max(1, len(items) // 20)
         for i in range(0, len(items), size):
             yield min(i + size, len(items)), fn(list(items[i:i + size]))
-        if meanwhile is not None:
-            meanwhile()
         return
     size = max(8, min(200, len(items) // (workers * 16)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     done = 0
     ctx = multiprocessing.get_context("fork")
-    thread = None
-    try:
-        with ctx.Pool(workers) as pool:
-            results_of = pool.imap(fn, chunks)
-            if meanwhile is not None:
-                import threading
-
-                thread = threading.Thread(target=_quietly, args=(meanwhile,), name="digest-meanwhile", daemon=True)
-                thread.start()
-            for chunk, results in zip(chunks, results_of, strict=True):
-                done += len(chunk)
-                yield done, results
-    finally:
-        if thread is not None:
-            thread.join()
-
-
-def _quietly(fn: Callable[[], Any]) -> None:
-    with contextlib.suppress(Exception):  # only ever something done ahead of time: it is done again if needed
-        fn()
+    with ctx.Pool(workers) as pool:
+        for chunk, results in zip(chunks, pool.imap(fn, chunks), strict=True):
+            done += len(chunk)
+            yield done, results
 
 
 class Forked:
