@@ -8,8 +8,9 @@ pickle files, so that a build which finds nothing changed reads only the small o
 * ``articles.pickle``: per file version, the parsed article (in a pack of about a
   hundred, pickled together: ``packs.py``) and where its rendered HTML and its
   features are in the blob file;
-  the related-story results with the hash of their inputs; and the related-story
+  the related-story results with the hash of their inputs; the related-story
   search state (``similarity_index.SimilarityIndex``), updated rather than rebuilt;
+  and what the last build's pages were made from (``fingerprints.PageMemo``);
 * ``blobs-*.bin``: the articles' HTML and features, appended once and read only by
   what needs them (``blobstore.py``), so that an edit neither reads nor rewrites them all;
 

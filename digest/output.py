@@ -84,10 +84,10 @@ SPLIT = 4000  # pages: from here, a build that knows its previous output checks 
 
 
 def _checked_pages(r: Renderer, writer: Writer, kept: list[bool] | None = None) -> list[tuple[str, bool]]:
-    """Each page's fingerprint, and whether its file already holds it (``Writer.holds``): hashing
-    every page of a large site, and looking at every file, takes a few tenths of a second, so a
-    forked process does the second half meanwhile. ``kept``: the pages that keep the previous
-    build's fingerprint (``fingerprints.reused``)."""
+    """Each page's fingerprint, and whether its file already holds it (``Writer.holds``). ``kept``:
+    the pages that keep the previous build's fingerprint (``fingerprints.reused``); without it,
+    hashing every page of a large site and looking at every file takes a few tenths of a second,
+    so a forked process does the second half meanwhile."""
     import threading
 
     from digest.parallel import Forked, workers_for
@@ -106,8 +106,7 @@ def _checked_pages(r: Renderer, writer: Writer, kept: list[bool] | None = None) 
     n = len(pages)
     if kept is not None or n < SPLIT or workers_for(n) == 1 or not hasattr(os, "fork") or threading.active_count() > 1:
         return check(0, n)
-    if kept is None:
-        r.all_sigs()  # what both halves read, made once before the fork
+    r.all_sigs()  # what both halves read, made once before the fork
     half = n // 2
     first = check(0, 1)  # and the templates' fingerprints
     try:
@@ -281,8 +280,8 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
         specs = early.specs if early is not None else feeds.feed_specs(r)
         if early is not None:
             early.stop()  # what it has not started, the workers render with the rest
-        # The fingerprints' memo lives in memory only (digest serve): on disk it costs more to load
-        # than the fingerprints cost to compute.
+        # The fingerprints' Memo, with the very objects they were made from, lives in memory only
+        # (digest serve); a one-off build has the page memo the cache keeps (``before``).
         memo_key = f"fingerprints:{out_dir}"
         all_jobs, memo, known = _jobs(r, specs, cache.scratch.get(memo_key), keep, writer, early, before)
         todo = []
