@@ -89,6 +89,24 @@ def test_a_fresh_output_records_the_fingerprints_a_later_build_computes(many: Si
     assert ran == [] and result.written == 0 and result.pages > 40
 
 
+def test_an_edit_build_hashes_only_the_pages_that_show_what_changed(many: Site, monkeypatch, tmp_path) -> None:
+    # A fresh Builder, as `digest build` is: the cache's page memo says which pages keep their fingerprint.
+    from digest.render import Renderer
+
+    Builder(many.root, BuildOptions(jobs=1)).build()
+    story = many.root / "content/2025/02/story-4.md"
+    story.write_text(story.read_text(encoding="utf-8") + "\nMore words of story 4.\n", encoding="utf-8")
+    hashed: list[str] = []
+    real = Renderer.fingerprint
+    monkeypatch.setattr(Renderer, "fingerprint", lambda self, page: hashed.append(page.path) or real(self, page))
+    result = Builder(many.root, BuildOptions(jobs=1)).build()
+    assert "/2025/02/story-4/" in hashed and "/tags/" in hashed
+    assert 0 < len(hashed) < result.pages // 2
+    clean = tmp_path / "clean"
+    Builder(many.root, BuildOptions(jobs=1, use_cache=False, output=clean)).build()
+    assert tree(many.out()) == tree(clean)
+
+
 def test_a_large_site_checks_its_pages_on_two_processes_with_the_same_outcome(many: Site, monkeypatch,
                                                                              tmp_path) -> None:
     from digest.parallel import Forked
