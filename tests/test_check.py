@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC
+
+import pytest
 
 from tests.conftest import Site, article
 
@@ -103,3 +106,28 @@ def test_template_errors_are_found_without_writing(site: Site, cli) -> None:
     assert r.code == 1
     assert any(p[0] == "tags.html" and p[2] == "error" for p in problems(r.out))
     assert not (site.root / "public").exists()
+
+
+@pytest.mark.parametrize("line", [
+    "Then document.getElementById('x') in the text",
+    "and window.location = 'elsewhere' too",
+    "head.appendChild(node) left over",
+    "call appendChild (node) again",
+    "the end of a script }) ; }) here",
+    "a closing }); mid-sentence",
+    "function () { return 1",
+    "var count = 3 in a sentence",
+    "an orphan </script> tag",
+    "googletag.cmd.push(x)",
+    "_gaq.push(['_trackPageview'])",
+    "dataLayer.push(['event', 'x'])",
+])
+def test_each_kind_of_script_leftover_is_reported(line: str) -> None:
+    from digest.checks import body_problems
+    from digest.content.loader import ParseSettings, parse_article
+
+    raw = f"---\ntitle: T\ndate: 2025-01-10\n---\n\nA sentence of prose.\n\n{line}\n".encode()
+    article = parse_article("a.md", "content/a.md", raw, ParseSettings("en", UTC)).article
+    assert article is not None
+    found = body_problems(article, article.body)
+    assert [p.message.split(" in the text")[0].startswith("scraping leftover: script code") for p in found] == [True]
