@@ -17,7 +17,7 @@ import hashlib
 import os
 import posixpath
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest.errors import DigestError, FastPickle
@@ -116,10 +116,12 @@ class Writer:
         old = self.old.get(rel) if self.old else None
         return old is not None and old.fingerprint == fingerprint and self._intact(rel, old)
 
-    def keep(self, rel: str) -> None:
-        """Keep the file the previous build wrote (``holds`` said it still holds)."""
+    def keep(self, rel: str, fingerprint: str | None = None) -> None:
+        """Keep the file the previous build wrote (``holds`` said it still holds); ``fingerprint``: the
+        inputs it is now known to be made from, if they are other ones (with the same bytes)."""
         assert self.old is not None
-        self.new[rel] = self.old[rel]
+        old = self.old[rel]
+        self.new[rel] = old if fingerprint is None else replace(old, fingerprint=fingerprint)
 
     def _holds_bytes(self, rel: str, old: Entry, data: bytes) -> bool:
         """Whether a file found in the folder (its hash unknown) holds exactly ``data``."""
