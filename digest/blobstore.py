@@ -114,6 +114,8 @@ def worth_compacting(size: int, live: int) -> bool:
 
 
 COPY_BATCH = 16 << 20  # bytes read into memory at a time by ``copy_live``
+SPAN_SIZE = 8 << 20  # ``Blobs.read_many``: bytes read at a time, at most
+SPAN_GAP = 64 << 10  # and the most bytes read for nothing between two blobs of a span
 
 
 def copy_live(source: BlobFile, refs: Iterable[Ref], target: BlobFile) -> dict[Ref, Ref]:
@@ -154,3 +156,29 @@ class Blobs(Mapping[str, bytes]):
 
     def __contains__(self, key: object) -> bool:
         return key in self.held
+
+    def read_many(self, keys: Iterable[str]) -> dict[str, bytes]:
+        """The bytes of many keys: those in the file read in order of place, a span of neighbours
+        with one read (ten thousand reads of a few kilobytes each took a third of a second)."""
+        found: dict[str, bytes] = {}
+        refs: list[tuple[Ref, str]] = []
+        for key in keys:
+            value = self.held[key]
+            if isinstance(value, bytes):
+                found[key] = value
+            else:
+                refs.append((value, key))
+        refs.sort()
+        at = 0
+        while at < len(refs):
+            start, end, last = refs[at][0].offset, refs[at][0].offset + refs[at][0].length, at
+            while (last + 1 < len(refs) and refs[last + 1][0].offset - end <= SPAN_GAP
+                   and refs[last + 1][0].offset + refs[last + 1][0].length - start <= SPAN_SIZE):
+                last += 1
+                end = max(end, refs[last][0].offset + refs[last][0].length)
+            assert self.file is not None
+            span = memoryview(self.file.read(Ref(start, end - start)))
+            for ref, key in refs[at:last + 1]:
+                found[key] = bytes(span[ref.offset - start:ref.offset - start + ref.length])
+            at = last + 1
+        return found

@@ -175,7 +175,8 @@ class Renderer:
         text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
         return Markup(text)
 
-    def body_html(self, key: str) -> Markup:
+    def body_html(self, key: str, html: bytes | None = None) -> Markup:
+        """The body's HTML with its links filled in; ``html``: its UTF-8 with placeholders, if at hand."""
         body = self.model.bodies[key]
         targets = self.model.link_targets.get(key, ())
         links = body.links
@@ -187,8 +188,8 @@ class Renderer:
             fragment = links[i].fragment
             return url + "#" + fragment if fragment else url
 
-        html = self.model.html[key].decode("utf-8")
-        return Markup(fill_placeholders(html, link_url, self.urls.base_path.rstrip("/")))
+        text = (self.model.html[key] if html is None else html).decode("utf-8")
+        return Markup(fill_placeholders(text, link_url, self.urls.base_path.rstrip("/")))
 
     def related(self, key: str) -> list[RelatedView]:
         out = []

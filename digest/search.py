@@ -19,6 +19,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from digest.blobstore import Blobs
 from digest.errors import DigestError
 from digest.render import Renderer
 from digest.urls import output_file
@@ -39,15 +40,17 @@ def available() -> bool:
 
 def documents(r: Renderer) -> dict[str, str]:
     """path under the index folder -> a small HTML document for each published article."""
+    m = r.model
+    # The article's own fields, as its page shows them (Renderer.article), without making its view.
+    held = m.html.read_many(m.order) if isinstance(m.html, Blobs) else {k: m.html[k] for k in m.order}
     docs = {}
-    for key in r.model.order:  # at their paths below the site root: Pagefind's UI adds the base path
-        view = r.article(key)
-        rel = output_file(r.model.paths[key])
-        body = r.body_html(key)
-        docs[rel] = (f'<!DOCTYPE html><html lang="{html.escape(view.lang)}"><head><meta charset="utf-8">'
-                     f"<title>{html.escape(view.title)}</title></head><body><main data-pagefind-body>"
-                     f"<h1>{html.escape(view.title)}</h1><p>{html.escape(view.summary)}</p>{body}</main>"
-                     "</body></html>\n")
+    for key in m.order:  # at their paths below the site root: Pagefind's UI adds the base path
+        a = m.articles[key]
+        title, lang, summary = html.escape(a.title), html.escape(a.lang), html.escape(m.bodies[key].summary)
+        body = r.body_html(key, held[key])
+        docs[output_file(m.paths[key])] = (
+            f'<!DOCTYPE html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}</title></head>'
+            f"<body><main data-pagefind-body><h1>{title}</h1><p>{summary}</p>{body}</main></body></html>\n")
     return docs
 
 

@@ -159,3 +159,35 @@ def test_compaction_copies_the_live_blobs_a_batch_at_a_time(tmp_path: Path, monk
     assert [new.read(moved[r]) for r in live] == [old.read(r) for r in live]
     assert new.size() == sum(r.length for r in live)
     assert blobstore.copy_live(old, [], BlobFile(tmp_path, "blobs-empty.bin")) == {}
+
+
+def test_many_blobs_are_read_in_spans_of_neighbours(tmp_path: Path, monkeypatch) -> None:
+    from digest.blobstore import Blobs
+
+    file = BlobFile(tmp_path)
+    data = [f"blob {i} ".encode() * (1 + i % 4) for i in range(40)]
+    refs = file.append(data)
+    blobs = Blobs(file)
+    for i, ref in enumerate(refs):
+        if i % 3:  # every third one skipped: gaps, some wider than SPAN_GAP below
+            blobs.held[f"k{i}"] = ref
+    blobs.held["in memory"] = "हिंदी".encode()
+    keys = list(reversed(blobs.held))  # any order
+    wanted = {k: blobs[k] for k in keys}
+    assert wanted["k4"] == data[4]
+    reads: list[int] = []
+    real = BlobFile.read
+    monkeypatch.setattr(BlobFile, "read", lambda self, ref: reads.append(ref.length) or real(self, ref))
+
+    def spans(size: int, gap: int) -> list[int]:
+        monkeypatch.setattr(blobstore, "SPAN_SIZE", size)
+        monkeypatch.setattr(blobstore, "SPAN_GAP", gap)
+        reads.clear()
+        assert blobs.read_many(keys) == wanted
+        return list(reads)
+
+    assert spans(1 << 20, 1 << 20) == [refs[-2].offset + refs[-2].length - refs[1].offset]  # one read
+    by_gap = spans(1 << 20, 8)  # a gap wider than 8 bytes ends a span
+    assert 1 < len(by_gap) < len(wanted) - 1 and sum(by_gap) < sum(map(len, data[1:-1]))
+    by_size = spans(64, 1 << 20)  # at most 64 bytes a read, or one blob longer than that
+    assert 1 < len(by_size) < len(wanted) - 1 and max(by_size) <= max(64, *map(len, data))
