@@ -192,7 +192,7 @@ def write_report() -> None:
               "edit). The related lists are kept in packs the same way. That process runs at a lower",
               "priority than the build, which otherwise waited for it at the end. The cache also keeps what",
               "the last build's pages were made from, by value (`fingerprints.PageMemo`: each page's fields,",
-              "each article's content hash, paths, tag names, threads, link targets; about 0.03 s to load):",
+              "each article's content hash, paths, tag names, threads; about 0.03 s to load):",
               "after an edit that leaves the site's shape as it was, the pages that show nothing changed keep",
               "their fingerprints, and checking the pages is then mostly looking at every file (hashing every",
               "page took 0.25 s). Keeping the previous page objects and related blocks themselves, to compare",

@@ -169,7 +169,8 @@ class Builder:
             problems.raise_if_errors()
             model = replace(model, related=blocks.related, threads=blocks.threads)
             previous, token = None, None
-            if self.options.write:
+            # A one-off build's page memo (a long-lived one keeps more in memory: fingerprints.Memo).
+            if self.options.write and not self.options.keep:
                 previous = _previous(cache, config, blocks)
                 token = os.urandom(8).hex()
                 cache.articles.page_memo = (str(config.output_path), token, page_memo(model, now, blocks.table))

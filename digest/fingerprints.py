@@ -161,7 +161,6 @@ class PageMemo:
     tag_names: dict[str, str]
     unpublished: frozenset[str]
     now: datetime
-    link_targets: Mapping[str, tuple[str | None, ...]]
     threads: Mapping[str, tuple[str, ...]]
     table: str  # the related-story table its blocks were merged from (pages.Blocks.table)
 
@@ -178,7 +177,7 @@ class Previous(NamedTuple):
 def page_memo(model: SiteModel, now: datetime, table: str) -> PageMemo:
     return PageMemo(list(map(page_shape, model.pages)), {k: a.digest for k, a in model.articles.items()},
                     model.paths, {k: t.name for k, t in model.tags.items()}, model.unpublished, now,
-                    model.link_targets, model.threads, table)
+                    model.threads, table)
 
 
 def reused(r: Renderer, memo: PageMemo, since: str | None, same_rows: frozenset[str],
@@ -198,13 +197,12 @@ def reused(r: Renderer, memo: PageMemo, since: str | None, same_rows: frozenset[
         return None
     old = memo.digests
     changed = {k for k, a in m.articles.items() if old.get(k) != a.digest}
-    links, threads = m.link_targets, m.threads
-    moved = set() if links == memo.link_targets else \
-        {k for k in links.keys() | memo.link_targets.keys() if links.get(k) != memo.link_targets.get(k)}
-    # Article pages made again: those of changed articles, with other link targets, another thread,
-    # or computed stories that are not the very ones of the memo's table; and those that show a
-    # changed article in their related block or thread.
-    redo = changed | moved
+    threads = m.threads
+    # Article pages made again: those of changed articles, with another thread, or computed stories
+    # that are not the very ones of the memo's table; and those that show a changed article in their
+    # related block or thread. (An article's link targets follow from its own text and the articles
+    # there are, the keys of ``paths``: the same for an unchanged one.)
+    redo = set(changed)
     if threads != memo.threads:
         redo |= {k for k in threads.keys() | memo.threads.keys() if threads.get(k) != memo.threads.get(k)}
     redo |= m.articles.keys() - same_rows if since == memo.table else m.articles.keys()
@@ -222,5 +220,5 @@ def reused(r: Renderer, memo: PageMemo, since: str | None, same_rows: frozenset[
             pages.append(changed.isdisjoint(_deps(r, page)))  # and the latest edition's
         else:
             pages.append(changed.isdisjoint(page.items))
-    feeds = [changed.isdisjoint(spec.items) and moved.isdisjoint(spec.items) for spec in specs]
+    feeds = [changed.isdisjoint(spec.items) for spec in specs]
     return pages, feeds

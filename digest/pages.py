@@ -86,7 +86,8 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     body_links = {k: tuple(t for t in resolved.link_targets.get(k, ()) if t and t in articles) for k in keys}
     inputs = _related_inputs(rc, articles, keys, body_links, resolved.related_refs)
     store = cache.articles
-    since, before = (store.related[0], store.related[1][0]) if store.related is not None else (None, {})
+    # The table the cache held (None: none): its rows are reused, and said to be the same (``same_rows``).
+    since, before = (store.related[0], store.related[1][0]) if store.related is not None else (None, None)
     if store.related is not None and store.related[0] == inputs:
         computed, duplicates = store.related[1]
     else:
@@ -94,10 +95,9 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         # The index is updated in place: until it is complete, the cache holds none (a failure half-way
         # must not leave a half-updated index for the next build).
         index, store.index = store.index, None
-        previous = store.related[1][0] if store.related is not None else None
         store.related = None
         done = similarity.compute(keys, [features[k] for k in keys], [articles[k].stamp for k in keys],
-                                  body_links, rc, exclude=explicit, index=index, previous=previous)
+                                  body_links, rc, exclude=explicit, index=index, previous=before)
         computed = RelatedTable(done.related, since=before if isinstance(before, RelatedTable) else None)
         duplicates = done.duplicates
         store.related = (inputs, (computed, duplicates))
@@ -142,7 +142,7 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     story_threads = kept[2] if kept is not None and kept[0] == edges and kept[1] == dates else threads(edges, dates)
     cache.scratch["threads"] = (edges, dates, story_threads)
     problems.extend(duplicate_problems(articles, duplicates))
-    same_rows = frozenset(k for k in keys if computed.get(k) is before.get(k))
+    same_rows = frozenset(k for k in keys if computed.get(k) is before.get(k)) if before is not None else frozenset()
     return Blocks(related, story_threads, inputs, since, same_rows)
 
 

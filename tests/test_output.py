@@ -107,6 +107,25 @@ def test_an_edit_build_hashes_only_the_pages_that_show_what_changed(many: Site, 
     assert tree(many.out()) == tree(clean)
 
 
+def test_a_preview_between_two_builds_leaves_the_page_memo_of_the_output_folder(many: Site, monkeypatch,
+                                                                               tmp_path) -> None:
+    # digest serve builds elsewhere with a long-lived Builder, which keeps its fingerprints in memory:
+    # the next `digest build` of public/ still has the memo of the last one.
+    from digest.render import Renderer
+
+    Builder(many.root, BuildOptions(jobs=1)).build()
+    story = many.root / "content/2025/02/story-4.md"
+    preview = Builder(many.root, BuildOptions(jobs=1, keep=True, verify=False, output=tmp_path / "preview"))
+    for words in ("More words.", "Other words."):
+        story.write_text(story.read_text(encoding="utf-8") + f"\n{words}\n", encoding="utf-8")
+        preview.build()
+    hashed: list[str] = []
+    real = Renderer.fingerprint
+    monkeypatch.setattr(Renderer, "fingerprint", lambda self, page: hashed.append(page.path) or real(self, page))
+    result = Builder(many.root, BuildOptions(jobs=1)).build()
+    assert 0 < len(hashed) < result.pages // 2
+
+
 def test_a_large_site_checks_its_pages_on_two_processes_with_the_same_outcome(many: Site, monkeypatch,
                                                                              tmp_path) -> None:
     from digest.parallel import Forked
