@@ -71,6 +71,34 @@ def _counted(words: list[str], stop: frozenset[str]) -> Counter[str]:
     return counts
 
 
+def _weighted_counts(fields: list[tuple[list[str], float]], stop: frozenset[str]) -> dict[str, float]:
+    """Each term's count in each field times the field's weight, summed over the fields; stop words,
+    single letters and numbers dropped."""
+    fields = [(words, weight) for words, weight in fields if weight > 0 and words]
+    if not fields:
+        return {}
+    if not all(float(weight * 256).is_integer() and weight <= 1024 for _, weight in fields):
+        counts: dict[str, float] = {}
+        for words, weight in fields:  # field by field, in order: the same sums as ever
+            get = counts.get
+            for term, n in _counted(words, stop).items():
+                counts[term] = get(term, 0) + n * weight
+        return counts
+    # Every weight a multiple of 1/256 (the defaults are): each sum is exact, whatever the order.
+    # The longest field (the body) is counted by Counter, in C; the others word by word.
+    fields.sort(key=lambda field: len(field[0]), reverse=True)
+    found: dict[str, float] = Counter(fields[0][0])
+    if fields[0][1] != 1:
+        found = {term: n * fields[0][1] for term, n in found.items()}
+    for words, weight in fields[1:]:
+        get = found.get
+        for term in words:
+            found[term] = get(term, 0) + weight
+    drop = stop & found.keys()
+    drop.update([term for term in found if len(term) < 2 or term.isdigit()])
+    return {term: n for term, n in found.items() if term not in drop}
+
+
 class Features(NamedTuple):
     """What similarity needs of one article: weighted term counts and tag keys.
 
@@ -140,17 +168,8 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
 
     w = config.weights
     opening, body_words = _body_words(body_text)
-    counts: dict[str, float] = {}
-    for words, weight in ((WORD.findall(title.casefold()), w.title), (WORD.findall(summary.casefold()), w.summary),
-                          (body_words, w.body)):
-        if weight > 0 and words:
-            found = _counted(words, stop)
-            if not counts:
-                counts = {term: n * weight for term, n in found.items()}
-                continue
-            get = counts.get
-            for term, n in found.items():
-                counts[term] = get(term, 0) + n * weight
+    counts = _weighted_counts([(WORD.findall(title.casefold()), w.title),
+                               (WORD.findall(summary.casefold()), w.summary), (body_words, w.body)], stop)
     terms = sorted(counts)
     starts = array("I", accumulate(map(len, terms), lambda at, size: at + size + 1, initial=0))
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),

@@ -6,6 +6,7 @@ import zlib
 from array import array
 from datetime import datetime, timedelta, timezone
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -16,6 +17,7 @@ from digest.similarity import (
     SKETCH_CHARS,
     SKETCH_SIZE,
     _body_words,
+    _weighted_counts,
     builtin_stop_words,
     compute,
     features,
@@ -73,6 +75,34 @@ def _reference_sketch(text: str) -> bytes:
     words = WORD.findall(text[:SKETCH_CHARS].casefold())
     hashes = {zlib.crc32(" ".join(words[i:i + 4]).encode()) for i in range(max(1, len(words) - 3))}
     return array("I", sorted(hashes)[:SKETCH_SIZE]).tobytes() if words else b""
+
+
+def _reference_counts(fields: list[tuple[list[str], float]]) -> dict[str, float]:
+    counts: dict[str, float] = {}
+    for words, weight in fields:
+        if weight > 0:
+            for word in words:
+                if len(word) > 1 and not word.isdigit() and word not in STOP:
+                    counts[word] = counts.get(word, 0) + weight
+    return counts
+
+
+_FIELD_WORDS = st.lists(st.sampled_from(["budget", "बजट", "rail", "रेल", "the", "में", "a", "42", "x1", "किराया"]),
+                        max_size=30)
+
+
+@given(st.lists(st.tuples(_FIELD_WORDS, st.sampled_from([0.0, 0.5, 1, 1.5, 3.0, 0.1, 0.3, 1.7, 2.25])),
+                min_size=1, max_size=3))
+def test_weighted_counts_sum_each_fields_counts_times_its_weight(fields):
+    """Weights that are multiples of 1/256 take the fast path (any order of sums is exact); others
+    are summed field by field, in order, as the reference does word by word."""
+    got = _weighted_counts([(list(words), weight) for words, weight in fields], STOP)
+    want = _reference_counts(fields)
+    assert got.keys() == want.keys()
+    for term, value in want.items():
+        assert got[term] == pytest.approx(value, rel=1e-12)
+        if all(float(weight * 256).is_integer() for _, weight in fields):
+            assert got[term] == value  # exact
 
 
 def test_the_sketch_is_the_smallest_hashes_of_every_run_of_four_words():
