@@ -27,7 +27,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_nojs": "Search needs JavaScript. You can browse stories by tag instead.",
         "draft": "Draft", "scheduled": "Scheduled", "also_linked": "Linked from the story",
         "more_stories": "More stories", "stories_in": "Stories in", "editions": "Editions",
-        "months": "Months", "no_stories": "No stories yet.",
+        "months": "Months", "no_stories": "No stories yet.", "week_of": "Week of {date}",
     },
     "hi": {
         "skip": "सामग्री पर जाएँ", "site_nav": "साइट", "home": "मुखपृष्ठ", "tags": "टैग", "search": "खोजें", "feeds": "फ़ीड",
@@ -43,7 +43,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "search_nojs": "खोज के लिए JavaScript चाहिए। आप टैग से ख़बरें देख सकते हैं।",
         "draft": "मसौदा", "scheduled": "निर्धारित", "also_linked": "ख़बर में जुड़ा",
         "more_stories": "और ख़बरें", "stories_in": "ख़बरें", "editions": "संस्करण",
-        "months": "महीने", "no_stories": "अभी कोई ख़बर नहीं।",
+        "months": "महीने", "no_stories": "अभी कोई ख़बर नहीं।", "week_of": "{date} से शुरू सप्ताह",
     },
 }
 

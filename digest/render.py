@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from markupsafe import Markup
@@ -258,10 +258,13 @@ class Renderer:
             if edition is not None:
                 shown = set(edition.items)
                 ctx["edition"] = {"when": edition.when, "url": self.urls.url(edition.path),
+                                  "title": self._title(edition), "time": self.edition_time(edition),
                                   "articles": [self.article(k) for k in edition.items]}
                 ctx["articles"] = [a for a in ctx["articles"] if a.key not in shown]
         elif kind == "year":
             ctx["months"] = self._months(page)
+        elif kind == "edition" and page.when is not None:
+            ctx["edition_time"] = self.edition_time(page)
         elif kind == "search":
             ctx["search_bundle"] = self.search_bundle
         return ctx
@@ -274,13 +277,27 @@ class Renderer:
             if page.kind == "month":
                 return format_date(page.when, lang, "MMMM y")
             if self.config.editions == "weekly":
-                return page.title
+                return self.week_title(page.when, lang)
             return format_date(page.when, lang)
         if page.kind == "404":
             return self.t("not_found", lang)
         if page.kind == "search":
             return self.t("search", lang)
         return page.title or self.config.title
+
+    def week_title(self, when: datetime, lang: str) -> str:
+        """A weekly edition's name: "Week of 23 November 2026" (its ISO week's Monday)."""
+        from digest.theme import format_date
+
+        return self.t("week_of", lang).replace("{date}", format_date(when - timedelta(days=when.weekday()), lang))
+
+    def edition_time(self, page: Page) -> str:
+        """The ``datetime`` of an edition's <time>: the day, or the ISO week ("2026-W48")."""
+        assert page.when is not None
+        if self.config.editions == "weekly":
+            year, week, _ = page.when.isocalendar()
+            return f"{year:04d}-W{week:02d}"
+        return page.when.date().isoformat()
 
     def latest_edition(self) -> Page | None:
         """The edition of the newest story: the home page shows it first."""

@@ -57,8 +57,9 @@ def tag_key(tag: str) -> str:
 
 
 def clean_tag(tag: str) -> str:
-    """A tag as displayed: surrounding and repeated white space removed."""
-    return _SPACE.sub(" ", nfc(str(tag))).strip()
+    """A tag as displayed: HTML entities decoded (as in titles), surrounding and repeated white
+    space removed."""
+    return _SPACE.sub(" ", nfc(html.unescape(str(tag)))).strip()
 
 
 def words(text: str) -> list[str]:

@@ -65,9 +65,11 @@ def test_words_keep_devanagari_words_whole():
     assert words("किम जोंग-उन ने कहा। Hello, world") == ["किम", "जोंग", "उन", "ने", "कहा", "Hello", "world"]
 
 
-def test_clean_tag_folds_space():
+def test_clean_tag_folds_space_and_decodes_entities():
     assert clean_tag("  Climate   change ") == "Climate change"
     assert clean_tag(2024) == "2024"
+    assert clean_tag("C&#35;") == "C#" and clean_tag("AT&amp;T") == "AT&T"  # shown as titles are
+    assert tag_key(clean_tag("C&#35;")) == tag_key("C&#35;")  # the same tag either way
 
 
 def test_strip_tags_and_truncate():

@@ -152,6 +152,21 @@ def test_weekly_editions(site: Site, cli) -> None:
     week = page(site.out("2025/week/02/index.html"))
     assert len(week.xpath("//article[@class='card']")) == 2
     assert attrs(week, "//nav//a[@rel='next']/@href") == ["/2025/week/03/"]
+    # Named by its week (its Monday), not by one of its days nor by its path.
+    assert texts(week, "//h1//time") == ["Week of 6 January 2025"]
+    assert attrs(week, "//h1//time/@datetime") == ["2025-W02"]
+    assert texts(week, "//title")[0].startswith("Week of 6 January 2025")
+    home = page(site.out("index.html"))
+    assert texts(home, "//section[contains(@class,'edition')]//h1//time") == ["Week of 13 January 2025"]
+    assert attrs(home, "//section[contains(@class,'edition')]//h1//time/@datetime") == ["2025-W03"]
+
+
+def test_daily_edition_is_named_by_its_day(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: hi\n")
+    site.add("a.md", "A", date="2025-01-06 18:30", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    day = page(site.out("2025/01/06/index.html"))
+    assert texts(day, "//h1//time") == ["6 जनवरी 2025"] and attrs(day, "//h1//time/@datetime") == ["2025-01-06"]
 
 
 def test_json_feed_and_opml(example: Site) -> None:
