@@ -100,8 +100,10 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     fg.id(home)
     fg.title(xml_text(spec.title))
     fg.subtitle(xml_text(spec.description))
-    fg.link(href=home, rel="alternate")
+    # RSS has one <link>, the page the feed is about: feedgen writes the last link given, so "self"
+    # (RSS's atom:link, Atom's link rel="self") comes first.
     fg.link(href=urls.absolute(spec.rss), rel="self")
+    fg.link(href=home, rel="alternate")
     fg.language(spec.lang)
     fg.generator("digest", __version__, "https://github.com/")
     if r.config.author:

@@ -128,6 +128,18 @@ def test_feeds_parse_with_absolute_urls_ids_and_offsets(built: Site) -> None:
             assert entry.link.startswith("https://example.github.io/repo/")
             assert entry.id == entry.link
         assert feed.feed.link.startswith("https://example.github.io/repo/")
+    # The channel's <link> is the page the feed is about (the home page, the tag's page); the feed's
+    # own address is its atom:link rel="self".
+    for name, home in (("feed.xml", "https://example.github.io/repo/"),
+                       ("tags/budget/feed.xml", "https://example.github.io/repo/tags/budget/")):
+        channel = etree.fromstring(built.out(name).read_bytes()).find("channel")
+        assert channel.findtext("link") == home
+        self_links = channel.findall("{http://www.w3.org/2005/Atom}link")
+        assert [(x.get("rel"), x.get("href")) for x in self_links] == [("self", home + "feed.xml")]
+    for name, home in (("atom.xml", "https://example.github.io/repo/"),
+                       ("tags/budget/atom.xml", "https://example.github.io/repo/tags/budget/")):
+        links = etree.fromstring(built.out(name).read_bytes()).findall("{http://www.w3.org/2005/Atom}link")
+        assert {x.get("rel"): x.get("href") for x in links} == {"alternate": home, "self": home + "atom.xml"}
     rss = built.read("feed.xml")
     assert "<pubDate>Fri, 07 Feb 2025 00:00:00 +0530</pubDate>" in rss
     atom = feedparser.parse(built.out("tags/budget/atom.xml").read_bytes())
