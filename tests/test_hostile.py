@@ -46,6 +46,7 @@ def errors(r) -> list[str]:
     ("deep.md", b"---\ntitle: " + b"[" * 5000 + b"\n---\n", 2, "invalid YAML"),
     ("lang.md", b"---\ntitle: A\ndate: 2024-01-01\nlang: ../../etc\n---\n", 4, "language code"),
     ("entities.md", b"---\ntitle: '&nbsp; &#32;'\ndate: 2024-01-01\n---\n", 2, "title is empty"),
+    ("title-list.md", b"---\ntitle: [a, b]\ndate: 2024-01-01\n---\n", 2, "title must be text, not list"),
 ])
 def test_bad_files_are_one_clear_error_each(site: Site, cli, name: str, data: bytes, line: int,
                                             message: str) -> None:

@@ -6,6 +6,7 @@ cached by the hash of the bytes.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import html
 import re
@@ -139,10 +140,11 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     filename = key.rsplit("/", 1)[-1]
     stem = filename[:-3]
 
+    _check_keys(r)
     title = r.text("title")
     if title is not None:
         title = " ".join(html.unescape(title).split())
-    if not title:
+    if not title and not isinstance(meta.get("title"), bool | list | dict):  # else r.text said what it is
         r.problems.append(Problem(display_path, r.line("title") if "title" in meta else 1,
                                   "title is missing" if "title" not in meta else "title is empty"))
 
@@ -192,6 +194,29 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         body_line=parts.body_line, lines=r.lines, stamp=date.timestamp(), tag_keys=tuple(tag_key(t) for t in tags),
     )
     return ParseResult(article, tuple(r.problems))
+
+
+def _check_keys(r: _Reader) -> None:
+    """A warning for each key that looks like a misspelt one of digest's (``darft: true`` would
+    publish a draft). Other keys are the site's own, kept for templates (``article.extra``)."""
+    for key in r.meta:
+        if not isinstance(key, str) or key in KNOWN_KEYS:
+            continue
+        meant = _meant_key(key)
+        if meant is not None:
+            r.warning(key, f"unknown key {key!r}: did you mean {meant!r}? (digest does nothing with it "
+                           "but keep it for templates as article.extra)")
+
+
+def _meant_key(key: str) -> str | None:
+    low = key.strip().lower()
+    if low in KNOWN_KEYS:
+        return low  # Title, Lang
+    close = difflib.get_close_matches(low, KNOWN_KEYS, n=1, cutoff=0.75)
+    # A longer word that holds a key whole is a key of its own (subtitle, image_caption), not a slip.
+    if not close or (close[0] in low and len(low) - len(close[0]) > 2):
+        return None
+    return close[0]
 
 
 def _flag(r: _Reader, key: str) -> bool:

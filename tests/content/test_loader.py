@@ -85,6 +85,18 @@ def test_all_problems_of_a_file_are_reported_with_lines():
     assert (4, "draft") in found
 
 
+def test_misspelt_keys_warn_with_the_key_meant_and_the_sites_own_keys_do_not():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\ndarft: true\nTags: [x]\nsumary: S\nsubtitle: Sub\n"
+              "image_caption: C\nlayout: post\nmood: calm\n---\nBody.\n")
+    assert r.article is not None and not r.article.draft  # only "draft" makes a draft...
+    warned = {(p.line, p.message.split(":")[0]): p.message for p in r.problems}
+    assert set(warned) == {(4, "unknown key 'darft'"), (5, "unknown key 'Tags'"), (6, "unknown key 'sumary'")}
+    assert "did you mean 'draft'?" in warned[(4, "unknown key 'darft'")]  # ...so the editor is told
+    assert "did you mean 'tags'?" in warned[(5, "unknown key 'Tags'")]
+    assert all(p.severity == "warning" for p in r.problems)
+    assert r.article.extra["subtitle"] == "Sub" and r.article.extra["darft"] is True  # kept for templates
+
+
 def test_missing_date_without_prefix():
     r = parse("---\ntitle: A\n---\n", key="notes.md")
     assert r.article is None
