@@ -24,7 +24,7 @@ from digest import __version__, graph
 from digest.cache import Cache
 from digest.checks import link_problems
 from digest.config import SiteConfig, load_config
-from digest.errors import DigestError, Problem, Problems
+from digest.errors import DigestError, Problem, Problems, display_path
 from digest.fingerprints import Previous, context_of, page_memo
 from digest.loading import load_articles
 from digest.output import GENERATED, static_sources
@@ -105,8 +105,10 @@ class Builder:
             config = config.with_base_url(self.options.base_url)
         if self.options.output is not None:
             config = _with_output(config, self.options.output)
-        _check_folders(config)
+        _check_folders(config, self.options.output is not None)
         cache = self._cache(config)
+        if self.options.write:
+            _check_output_owner(config, cache, self.options.output is not None)
         theme = Theme(config, keep_compiled=self.options.write)
         now = self.options.now or datetime.now(config.tz)
 
@@ -301,13 +303,48 @@ def _with_output(config: SiteConfig, output: Path) -> SiteConfig:
     return replace(config, output_dir=os.path.relpath(output.resolve(), config.root))
 
 
-def _check_folders(config: SiteConfig) -> None:
+def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
     out = config.output_path.resolve()
     root = config.root.resolve()
     content = config.content_path.resolve()
     if out in (root, content, root / "themes") or content.is_relative_to(out) or out.is_relative_to(content):
+        if from_option:
+            raise DigestError(f"--output {display_path(out)} would overwrite the site's own files; "
+                              "build into a folder of its own", out, 1)
+        if content == root:
+            raise DigestError(f"content_dir {config.content_dir!r} is the site's folder itself: put the articles "
+                              "in a folder of their own (content/ by default)", config.path, 1)
         raise DigestError(f"output_dir {config.output_dir!r} would overwrite the site's own files; "
                           "use a folder of its own such as 'public'", config.path, 1)
     if not config.content_path.is_dir():
         raise DigestError(f"no content folder: expected {config.content_dir}/ with Markdown articles",
                           config.path, 1)
+
+
+DIGEST_MARKS = (".nojekyll", "sitemap.xml", "feeds.opml")  # every build writes them
+
+
+def _check_output_owner(config: SiteConfig, cache: Cache, from_option: bool) -> None:
+    """Refuse to build into a folder that holds files digest did not make: a build removes what it
+    does not make from its output folder, so they would be lost (``--output ~/Documents``). A folder the cache knows, an
+    empty one (hidden files aside: a .git) and one with what every build writes (its cache deleted
+    since) are digest's."""
+    out = config.output_path
+    if str(out) in cache.state.outputs or not (out.exists() or out.is_symlink()):
+        return
+    where: tuple[Path, str] = (out, f"--output {display_path(out)}") if from_option \
+        else (config.path, f"output_dir {config.output_dir!r}")
+    if not out.is_dir():
+        raise DigestError(f"{where[1]} is a file, not a folder: remove it or build elsewhere", where[0], 1)
+    try:
+        names = sorted(os.listdir(out))
+    except OSError as exc:
+        raise DigestError(f"{where[1]}: cannot read the folder: {exc.strerror}", where[0], 1) from None
+    visible = [name for name in names if not name.startswith(".")]  # hidden ones (.git) are left alone
+    if not visible or all(mark in names for mark in DIGEST_MARKS):
+        return
+    shown = ", ".join(n + ("/" if (out / n).is_dir() else "") for n in visible[:3])
+    shown += ", ..." if len(visible) > 3 else ""
+    raise DigestError(f"{where[1]} holds files digest did not make ({shown}), and a build removes the files "
+                      "of its folder it does not make: build into an empty or new folder, or empty this one first",
+                      where[0], 1)

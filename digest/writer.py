@@ -79,6 +79,11 @@ def found_files(out_dir: Path) -> Manifest:
     return found
 
 
+def _holds_anything(folder: Path) -> bool:
+    with os.scandir(folder) as entries:
+        return any(True for _ in entries)
+
+
 class Writer:
     def __init__(self, out_dir: Path, manifest: dict[str, Entry] | None, *, verify: bool = True):
         """``manifest``: what the previous build into ``out_dir`` wrote; None: none is known, and the
@@ -89,7 +94,9 @@ class Writer:
         self.known = manifest is not None and out_dir.is_dir()  # the files and fingerprints of a previous build
         self.old: dict[str, Entry] | None = manifest if self.known else None
         if not self.known and out_dir.is_dir():
-            self.old = found_files(out_dir) or None
+            # Files of its own are compared and kept; a folder with hidden ones only (a .git) is not
+            # swapped for a new one either, which would lose them.
+            self.old = found_files(out_dir) or (Manifest() if _holds_anything(out_dir) else None)
         self.incremental = self.old is not None
         self.staging = out_dir.parent / f".{out_dir.name}.building-{os.getpid()}"
         if self.staging.exists():

@@ -234,6 +234,38 @@ def test_slugs_and_paths_cannot_leave_the_site(site: Site, cli) -> None:
     assert site.out("2025/01/absolute-path/index.html").exists()
 
 
+def test_a_folder_with_files_digest_did_not_make_is_never_replaced(site: Site, cli, tmp_path: Path) -> None:
+    """A build removes what it does not make from its folder: one holding someone's files is refused."""
+    import shutil
+
+    site.add("a.md", "A", source={"name": "Wire"})
+    mine = tmp_path / "mine"
+    (mine / "docs").mkdir(parents=True)
+    (mine / "precious.txt").write_text("keep me")
+    r = build(cli, site, "--output", str(mine))
+    assert r.code == 1 and errors(r) == [
+        f"{mine}:1: error: --output {mine} holds files digest did not make (docs/, precious.txt), and a build "
+        "removes the files of its folder it does not make: build into an empty or new folder, or empty this one first"]
+    assert sorted(p.name for p in mine.iterdir()) == ["docs", "precious.txt"]
+    # The configured folder too (no cache knows it), named by site.yml.
+    site.write("public/notes.txt", "mine")
+    r = build(cli, site)
+    assert r.code == 1 and errors(r)[0].startswith(f"{site.root / 'site.yml'}:1: error: output_dir 'public' holds")
+    assert site.out("notes.txt").read_text() == "mine"
+    # A folder digest made stays digest's: with its cache deleted, and when the cache knows it.
+    (site.root / "public" / "notes.txt").unlink()
+    assert build(cli, site).code == 0
+    shutil.rmtree(site.root / ".digest-cache")
+    assert build(cli, site).code == 0
+    site.write("public/extra.txt", "left there by hand")
+    assert build(cli, site).code == 0  # an incremental build removes only what it made
+    assert site.out("extra.txt").read_text() == "left there by hand"
+    assert build(cli, site, "--output", str(tmp_path / "new")).code == 0  # a new folder
+    (tmp_path / "empty" / ".git").mkdir(parents=True)
+    assert build(cli, site, "--output", str(tmp_path / "empty")).code == 0  # an empty one, but for a .git
+    assert (tmp_path / "empty" / ".git").is_dir()
+
+
 @pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "..", "", "a\x00b"])
 def test_writer_refuses_paths_outside_the_output(rel: str) -> None:
     with pytest.raises(DigestError):
