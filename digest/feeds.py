@@ -69,7 +69,7 @@ def feed_specs(r: Renderer) -> list[FeedSpec]:
     for tag in r.model.tags.values():
         specs.append(FeedSpec(tag.path, f"{cfg.title} · {tag.name}" if cfg.title else tag.name,
                               f"{tag.name} — {cfg.title}" if cfg.title else tag.name,
-                              tag.articles[:n], cfg.language, cfg.feeds.tag_full_content))
+                              tag.articles[:n], tag.lang or cfg.language, cfg.feeds.tag_full_content))
     return specs
 
 

@@ -89,7 +89,7 @@ def _extra(r: Renderer, page: Page) -> Any:
     if page.kind == "article":
         return (m.related.get(page.key, ()), m.threads.get(page.key, ()), m.link_targets.get(page.key, ()))
     if page.kind == "tag":
-        return m.tags[page.key].name
+        return r.tag_names()[page.key]
     if page.kind == "home" and page.number == 1:
         edition = r.latest_edition()
         return (edition.path, edition.items) if edition is not None else None
@@ -176,7 +176,7 @@ class Previous(NamedTuple):
 
 def page_memo(model: SiteModel, now: datetime, table: str) -> PageMemo:
     return PageMemo(list(map(page_shape, model.pages)), {k: a.digest for k, a in model.articles.items()},
-                    model.paths, {k: t.name for k, t in model.tags.items()}, model.unpublished, now,
+                    model.paths, {k: f"{t.name}\x1f{t.lang}" for k, t in model.tags.items()}, model.unpublished, now,
                     model.threads, table)
 
 

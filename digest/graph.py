@@ -27,6 +27,7 @@ class Tag:
     name: str  # the most common spelling
     path: str
     articles: tuple[str, ...]  # article keys, newest first
+    lang: str = ""  # the language most of its articles are in (the site's on a tie): its feeds' and name's
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,15 +130,18 @@ def build_tags(config: SiteConfig, articles: Mapping[str, Article], order: Itera
     """Tags keyed case-insensitively; each lists its articles newest first."""
     spellings: dict[str, Counter[str]] = defaultdict(Counter)
     members: dict[str, list[str]] = defaultdict(list)
+    langs: dict[str, Counter[str]] = defaultdict(Counter)
     for key in order:
         a = articles[key]
         for name, k in zip(a.tags, a.tag_keys, strict=True):
             spellings[k][name] += 1
             members[k].append(key)
+            langs[k][a.lang] += 1
     tags = {}
     for k in sorted(members):
         name = min(spellings[k].items(), key=_spelling_rank)[0]
-        tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]))
+        lang = min(langs[k].items(), key=lambda item: (-item[1], item[0] != config.language, item[0]))[0]
+        tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]), lang)
     return tags
 
 

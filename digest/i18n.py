@@ -15,7 +15,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "skip": "Skip to content", "site_nav": "Site", "home": "Home", "tags": "Tags", "search": "Search",
         "feeds": "Feeds",
         "related": "Related stories", "thread": "This story so far", "this_article": "you are here",
-        "source": "Source", "read_more": "Read more", "read_at": "Read at", "minutes": "min read",
+        "source": "Source", "read_more": "Read more", "read_at": "Read at {source}", "minutes": "min read",
         "shared_tags": "Shared tags", "newer": "Newer", "older": "Older", "page": "Page", "of": "of",
         "pagination": "Pages", "tagged": "Stories tagged", "articles": "stories", "all_tags": "All tags",
         "latest_edition": "Latest edition", "edition": "Edition", "prev_edition": "Previous edition",
@@ -32,7 +32,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "hi": {
         "skip": "सामग्री पर जाएँ", "site_nav": "साइट", "home": "मुखपृष्ठ", "tags": "टैग", "search": "खोजें", "feeds": "फ़ीड",
         "related": "संबंधित ख़बरें", "thread": "अब तक की कहानी", "this_article": "आप यहाँ हैं",
-        "source": "स्रोत", "read_more": "पूरा पढ़ें", "read_at": "यहाँ पढ़ें", "minutes": "मिनट में पढ़ें",
+        "source": "स्रोत", "read_more": "पूरा पढ़ें", "read_at": "{source} पर पढ़ें", "minutes": "मिनट में पढ़ें",
         "shared_tags": "साझा टैग", "newer": "नई", "older": "पुरानी", "page": "पृष्ठ", "of": "में से",
         "pagination": "पृष्ठ", "tagged": "इस टैग की ख़बरें", "articles": "ख़बरें", "all_tags": "सभी टैग",
         "latest_edition": "ताज़ा संस्करण", "edition": "संस्करण", "prev_edition": "पिछला संस्करण",

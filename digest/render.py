@@ -96,7 +96,7 @@ class Renderer:
         if not count and (found := self._tag_links.get(key)) is not None:
             return found
         tag = self.model.tags[key]
-        link = Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key)
+        link = Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key, tag.lang)
         if not count:
             self._tag_links[key] = link
         return link
@@ -334,9 +334,9 @@ class Renderer:
         return fp
 
     def tag_names(self) -> dict[str, str]:
-        """Tag key -> the name shown."""
+        """Tag key -> the name shown and its language (what pages show of a tag, for fingerprints)."""
         if self._tag_names is None:
-            self._tag_names = {k: t.name for k, t in self.model.tags.items()}
+            self._tag_names = {k: f"{t.name}\x1f{t.lang}" for k, t in self.model.tags.items()}
         return self._tag_names
 
     def seed_sigs(self, sigs: dict[str, str]) -> None:
@@ -397,9 +397,9 @@ class Renderer:
             if thread := m.threads.get(key):
                 parts += map(sig, thread)
         elif page.kind == "tag":
-            parts.append(m.tags[page.key].name)
+            parts.append(self.tag_names()[page.key])
         elif page.kind == "tags":
-            parts += [f"{t.key}\x1f{t.name}\x1f{len(t.articles)}" for t in m.tags.values()]
+            parts += [f"{t.key}\x1f{t.name}\x1f{t.lang}\x1f{len(t.articles)}" for t in m.tags.values()]
         elif page.kind == "home" and page.number == 1 and (edition := self.latest_edition()) is not None:
             parts.append(edition.path)
             parts += map(sig, edition.items)

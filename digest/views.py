@@ -33,6 +33,7 @@ class Link:
     url: str
     count: int = 0
     key: str = ""
+    lang: str = ""  # a tag's (graph.Tag.lang)
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import lxml.html
 import pytest
 import yaml
 
@@ -49,6 +50,19 @@ def test_init_makes_a_site_that_builds(tmp_path: Path, cli) -> None:
     assert cli("build", "--site", str(target)).code == 0
     assert list((target / "public").rglob("welcome/index.html"))
     assert cli("init", str(target)).code == 1  # not empty
+
+
+def test_init_in_hindi_makes_a_hindi_sample_that_builds_with_no_warning(tmp_path: Path, cli) -> None:
+    target = tmp_path / "khabar"
+    assert cli("init", str(target), "--title", "ख़बरें", "--language", "hi").code == 0
+    (sample,) = (target / "content").glob("*-welcome.md")
+    text = sample.read_text(encoding="utf-8")
+    assert "lang: hi" in text and "आपका स्वागत है" in text and "This is the first article" not in text
+    r = cli("build", "--site", str(target))
+    assert r.code == 0 and "warning" not in r.err, r.err
+    (built,) = (target / "public").rglob("welcome/index.html")
+    doc = lxml.html.fromstring(built.read_bytes())
+    assert doc.get("lang") == "hi" and doc.xpath("//h1")[0].text_content() == "ख़बरें में आपका स्वागत है"
 
 
 def test_init_workflow_uses_the_official_pages_actions(tmp_path: Path, cli) -> None:

@@ -161,6 +161,36 @@ def test_weekly_editions(site: Site, cli) -> None:
     assert attrs(home, "//section[contains(@class,'edition')]//h1//time/@datetime") == ["2025-W03"]
 
 
+def test_a_tag_speaks_the_language_of_most_of_its_stories(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: en\n")
+    site.add("a.md", "रेल बजट", lang="hi", tags=["रेल", "Budget"], source={"name": "Wire"})
+    site.add("b.md", "रेल किराया", lang="hi", tags=["रेल"], source={"name": "Wire"})
+    site.add("c.md", "Budget day", tags=["Budget"], source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    rail = page(site.out("tags/रेल/index.html"))
+    assert attrs(rail, "//h1/span[not(@class)]/@lang") == ["hi"]  # the name, in the English page
+    assert etree.fromstring(site.out("tags/रेल/feed.xml").read_bytes()).findtext("channel/language") == "hi"
+    budget = page(site.out("tags/budget/index.html"))  # one story each way: the site's language wins
+    assert attrs(budget, "//h1/span[not(@class)]/@lang") == []
+    assert etree.fromstring(site.out("tags/budget/feed.xml").read_bytes()).findtext("channel/language") == "en"
+    index = page(site.out("tags/index.html"))
+    assert {a.text: a.get("lang") for a in index.xpath("//ul[@class='tag-index']//a")} == {"रेल": "hi", "Budget": None}
+
+
+def test_the_source_link_reads_naturally_in_each_language(site: Site, cli) -> None:
+    site.add("a.md", "रेल बजट", lang="hi", source={"name": "Example Times", "url": "https://example.com/a"})
+    site.add("b.md", "Rail budget", lang="en", source={"name": "Example Times", "url": "https://example.com/b"})
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\n"
+                           "params: {strings: {fr: {read_at: Lire sur}}}\n")
+    site.add("c.md", "Budget", lang="fr", source={"name": "Le Monde", "url": "https://example.com/c"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    shown = {name: texts(page(site.out(f"2025/01/{name}/index.html")), "//p[@class='read-source']/a")
+             for name in "abc"}
+    # The phrase places the source's name ("{source}"); a site's own phrase without it gets it after.
+    assert shown == {"a": ["Example Times पर पढ़ें →"], "b": ["Read at Example Times →"],
+                     "c": ["Lire sur Le Monde →"]}
+
+
 def test_daily_edition_is_named_by_its_day(site: Site, cli) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: hi\n")
     site.add("a.md", "A", date="2025-01-06 18:30", source={"name": "Wire"})

@@ -68,6 +68,8 @@ def run(args: argparse.Namespace) -> int:
     }
     scaffold = resources.files("digest") / "scaffold"
     for source, dest in FILES.items():
+        if source == "content/welcome.md" and args.language.split("-")[0].lower() == "hi":
+            source = "content/welcome.hi.md"  # the sample article in the site's language
         text = (scaffold / source).read_text(encoding="utf-8")
         for key, value in values.items():
             text = text.replace(key, value)
