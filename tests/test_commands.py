@@ -34,6 +34,14 @@ def test_new_hindi_title_keeps_devanagari(site: Site, cli) -> None:
     assert site.out("2025/03/मानसून-की-वापसी/index.html").exists()
 
 
+def test_new_refuses_a_language_the_build_would_refuse(site: Site, cli) -> None:
+    r = cli("new", "Budget day", "--site", str(site.root), "--lang", "xx yy")
+    assert r.code == 1 and r.err.strip() == ("<command line>:1: error: --lang: 'xx yy' is not a language code "
+                                             "such as hi, en or en-IN")
+    assert not list((site.root / "content").rglob("*.md"))
+    assert cli("new", "Budget day", "--site", str(site.root), "--lang", "en-IN").code == 0
+
+
 def test_new_follows_the_sites_folder_layout(site: Site, cli) -> None:
     site.add("2024/05/existing.md", "Existing")
     r = cli("new", "Budget day", "--site", str(site.root), "--date", "2025-02-01")

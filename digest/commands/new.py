@@ -11,7 +11,7 @@ from pathlib import Path
 
 from digest.config import SiteConfig, load_config
 from digest.content.dates import DateError, parse_date
-from digest.content.loader import discover
+from digest.content.loader import LANG_CODE, discover
 from digest.errors import DigestError
 from digest.text import slugify, truncate
 
@@ -73,6 +73,9 @@ def run(args: argparse.Namespace) -> int:
         when = parse_date(args.date, config.tz) if args.date else datetime.now(config.tz).replace(microsecond=0)
     except DateError as exc:
         raise DigestError(f"--date: {exc}", "<command line>", 1) from None
+    if args.lang is not None and not LANG_CODE.match(args.lang):
+        raise DigestError(f"--lang: {args.lang[:40]!r} is not a language code such as hi, en or en-IN",
+                          "<command line>", 1)
     slug = slugify(args.slug or title)
     slug = truncate(slug, SLUG_LIMIT).rstrip("…-") if len(slug) > SLUG_LIMIT else slug
     if not slug:

@@ -30,7 +30,7 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
                                    "and rebuild on every change: open tabs reload by themselves and show "
                                    "build errors as an overlay. Drafts and scheduled articles are shown, "
                                    "marked. The preview is built in the cache folder, never in public/.")
-    p.add_argument("--port", "-p", type=int, default=8000, help="port (default 8000)")
+    p.add_argument("--port", "-p", type=_port, default=8000, help="port (default 8000)")
     p.add_argument("--host", default="127.0.0.1", help="address to listen on (default: loopback only)")
     p.add_argument("--drafts", action=argparse.BooleanOptionalAction, default=True,
                    help="show articles marked draft: true (default: yes)")
@@ -38,6 +38,16 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
                    help="show articles dated in the future (default: yes)")
     p.add_argument("--open", action="store_true", help="open the site in a web browser")
     p.set_defaults(run=run)
+
+
+def _port(text: str) -> int:
+    try:
+        port = int(text)
+    except ValueError:
+        port = -1
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0 to 65535)")
+    return port
 
 
 COLLECT_EVERY = 10
@@ -164,21 +174,22 @@ def run(args: argparse.Namespace) -> int:
         session.configure()
     except DigestError:
         session.layout = SiteLayout(root)  # site.yml is broken: watch the defaults until it is fixed
-    changes = ChangeQueue()
-    assert session.layout is not None
-    watch = start_observer(session.layout, changes)  # before the first build: no change is missed
-    session.rebuild()
     if session.out is None:  # site.yml itself is broken: nothing to serve yet
         session.out = root / ".digest-cache" / PREVIEW_DIR
     session.out.mkdir(parents=True, exist_ok=True)
-    try:
+    try:  # the port first: a port in use is said at once, not after the first build
         server = PreviewServer((args.host, args.port), session.out, session.base_path, session.hub)
     except OSError as exc:
-        watch.stop()
         if exc.errno == errno.EADDRINUSE:
             raise DigestError(f"port {args.port} is already in use; pass --port to choose another",
                               "<command line>", 1) from None
         raise DigestError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "<command line>", 1) from None
+    changes = ChangeQueue()
+    assert session.layout is not None
+    watch = start_observer(session.layout, changes)  # before the first build: no change is missed
+    session.rebuild()
+    assert session.out is not None
+    server.root, server.base_path = session.out, session.base_path
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     thread.start()
     signal.signal(signal.SIGTERM, _interrupt)

@@ -24,7 +24,7 @@ from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
 from digest.urls import is_safe_url
 
-_LANG = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+LANG_CODE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 KNOWN_KEYS = frozenset({
     "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
     "slug", "draft", "image", "image_alt", "author", "authors", "updated",
@@ -174,7 +174,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
 
     lang = r.text("lang") or settings.language
-    if not _LANG.match(lang):
+    if not LANG_CODE.match(lang):
         r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}")
         lang = settings.language
     summary = r.text("summary") or r.text("excerpt") or r.text("description")

@@ -189,3 +189,20 @@ def test_a_theme_folder_made_while_serving_is_watched(served) -> None:
     card.write_text('<div class="mine-again">{{ a.title }}</div>', encoding="utf-8")  # inside the new watch
     events.wait_for("reload")
     assert b'<div class="mine-again">First story</div>' in server.get("/repo/")[2]
+
+
+def test_a_port_in_use_or_out_of_range_is_said_at_once(site: Site, cli) -> None:
+    import socket
+
+    site.add("a.md", "A")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        r = cli("serve", "--site", str(site.root), "--host", "127.0.0.1", "--port", str(port))
+    assert r.code == 1 and r.err.strip() == f"<command line>:1: error: port {port} is already in use; " \
+                                             "pass --port to choose another"
+    assert not list((site.root / ".digest-cache" / "preview").rglob("*.html"))  # said before building
+    with pytest.raises(SystemExit) as exit_:
+        cli("serve", "--site", str(site.root), "--port", "99999")
+    assert exit_.value.code == 2  # a usage error, as argparse reports them
