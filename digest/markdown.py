@@ -58,6 +58,7 @@ class RenderedBody(FastPickle):
     links: tuple[BodyLink, ...] = ()
     local_refs: tuple[LocalRef, ...] = ()  # links and images to site paths other than articles
     anchors: tuple[str, ...] = ()
+    self_links: tuple[tuple[str, int], ...] = ()  # (fragment, line) of each "#heading" link within the body
     first_paragraph: str = ""
     text: str = ""  # plain text, for word counts and related stories; not kept in the cache
     has_raw_html: bool = False
@@ -128,6 +129,9 @@ def _collect(state: StateCore) -> None:
             elif ctype == "link_open" or ctype == "image":
                 attr = "href" if ctype == "link_open" else "src"
                 href = str(child.attrGet(attr) or "")
+                if href.startswith("#") and len(href) > 1 and ctype == "link_open":
+                    env["self_links"].append((unquote(href[1:]), line))
+                    continue
                 if not _is_local(href):
                     continue
                 path, _, fragment = href.partition("#")
@@ -167,7 +171,7 @@ def markdown() -> MarkdownIt:
 def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = False) -> RenderedBody:
     """Render an article body; ``first_line`` is the file line where the body starts."""
     env: dict[str, Any] = {"key": key, "line": first_line, "links": [], "files": [], "texts": [],
-                           "anchors": [], "first": None, "raw_html": False}
+                           "anchors": [], "self_links": [], "first": None, "raw_html": False}
     md = markdown()
     html = md.render(body, env)
     first = ""
@@ -178,7 +182,7 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
         first = sanitize(first)
     return RenderedBody(
         html=html, links=tuple(env["links"]), local_refs=tuple(env["files"]),
-        anchors=tuple(env["anchors"]), first_paragraph=strip_tags(first),
+        anchors=tuple(env["anchors"]), self_links=tuple(env["self_links"]), first_paragraph=strip_tags(first),
         text=" ".join(env["texts"]), has_raw_html=env["raw_html"],
     )
 
@@ -186,7 +190,7 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
 def render_inline(text: str, *, unsafe_html: bool = False) -> str:
     """A one-line field (a summary) as inline HTML, sanitised like a body."""
     tokens = markdown().parseInline(text, {"key": "", "line": 1, "links": [], "files": [], "texts": [],
-                                           "anchors": [], "first": None, "raw_html": False})
+                                           "anchors": [], "self_links": [], "first": None, "raw_html": False})
     html = markdown().renderer.render(tokens, markdown().options, {})
     if "<" in text and not unsafe_html:
         html = sanitize(html)

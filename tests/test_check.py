@@ -65,6 +65,21 @@ def test_finds_editorial_problems_with_lines(site: Site, cli) -> None:
     assert not (site.root / "public").exists() and not (site.root / ".digest-cache").exists()
 
 
+def test_links_to_headings_of_the_same_article_are_checked(site: Site, cli) -> None:
+    path = site.write("content/a.md", article("A", source=SOURCE, body="\n".join([
+        "## Rail fares",
+        "",
+        "See [fares](#rail-fares), [nothing](#nowhere) and the note[^1].",
+        "",
+        "[^1]: A footnote.",
+    ])))
+    line = path.read_text().split("\n").index("See [fares](#rail-fares), [nothing](#nowhere) and the note[^1].") + 1
+    site.write("content/b.md", article("B", source=SOURCE, body='<a id="here"></a>Raw HTML: [in](#here).'))
+    found = problems(cli("check", "--site", str(site.root)).out)
+    assert [(f, n, m) for f, n, sev, m in found if "#" in m] == [
+        ("a.md", line, "link to #nowhere: this article has no heading with that anchor")]
+
+
 def test_the_same_story_filed_twice(site: Site, cli) -> None:
     body = ("The state cabinet approved a new irrigation scheme for drought-hit districts on Monday, "
             "promising canal repairs, solar pumps and check dams before the next sowing season. " * 3)
