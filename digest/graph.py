@@ -83,6 +83,11 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
                 problems.append(problem)
             elif target and target != key and target not in refs:
                 refs.append(target)
+                if target not in published:
+                    why = "a draft" if articles[target].draft else "scheduled for later"
+                    problems.append(Problem(a.source_path, item.line,
+                                            f"related story {item.ref.strip()!r} is {why}: it is left out of the "
+                                            "related stories until it is published", "warning"))
         related_refs[key] = tuple(refs)
         targets: list[str | None] = []
         body = bodies.get(key)

@@ -231,6 +231,20 @@ def test_a_link_to_a_draft_warns(site: Site, cli) -> None:
     assert "live.md:10: warning: link to 'draft.md': that article is a draft" in r.err  # source: 3 lines
 
 
+def test_a_related_story_that_is_a_draft_or_scheduled_warns(site: Site, cli) -> None:
+    site.add("draft.md", "Draft", draft=True, source={"name": "Wire"})
+    site.add("later.md", "Later", date="2099-01-01", source={"name": "Wire"})
+    site.add("live.md", "Live", source={"name": "Wire"}, related=["draft", "later.md"])
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0
+    found = [line.split(": ", 1)[1] for line in r.err.splitlines() if "live.md" in line]
+    assert found == ["warning: related story 'draft' is a draft: it is left out of the related stories until "
+                     "it is published",
+                     "warning: related story 'later.md' is scheduled for later: it is left out of the related "
+                     "stories until it is published"]
+    assert "Draft" not in " ".join(texts(page(site.out("2025/01/live/index.html")), "//aside[@class='related']//a"))
+
+
 def test_the_cache_serves_builds_run_from_any_folder(site: Site, cli, monkeypatch) -> None:
     import digest.loading
 
