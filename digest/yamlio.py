@@ -80,10 +80,11 @@ class YamlDocument:
 
 def load(text: str) -> YamlDocument:
     """Parse one YAML document; raise YamlError with the line of the problem."""
-    doc = _load_with(FastLoader, text)
     if "\t" in text and FastLoader is not StrictLoader:
-        doc = _load_with(StrictLoader, text)
-    return doc
+        # libyaml accepts some tabs the strict parser refuses, and names none it refuses: the strict
+        # parser gives the answer, and the message.
+        return _load_with(StrictLoader, text)
+    return _load_with(FastLoader, text)
 
 
 def _load_with(loader_cls: type, text: str) -> YamlDocument:
