@@ -43,6 +43,8 @@ from digest.weighting import MAX_DF_RATIO, term_ids
 OTHER_LANGUAGE_FACTOR = 0.5
 DUPLICATE_SIMILARITY = 0.8  # candidates for "the same story filed twice" ...
 DUPLICATE_RESEMBLANCE = 0.7  # ... when this share of their word 4-grams is the same too
+DUPLICATE_MIN_SHINGLES = 8  # ... and each opens with that many at least (a dozen words): two stubs
+# that both say "Write the story here." are not the same story
 LINK_EDGE = 0.01  # a linked story beats an unlinked one of the same similarity
 
 
@@ -268,7 +270,10 @@ def compute(keys: list[str], feats: list[Features], dates: list[datetime] | list
     near = (s >= DUPLICATE_SIMILARITY) & (r != c)
     # Each pair once, whichever of the two has the other among its candidates.
     for i, j in sorted({(min(a, b), max(a, b)) for a, b in zip(r[near].tolist(), c[near].tolist(), strict=True)}):
-        same = resemblance(feats[i].sketch, feats[j].sketch)
+        a, b = feats[i].sketch, feats[j].sketch
+        if min(len(a), len(b)) < 4 * DUPLICATE_MIN_SHINGLES:  # 4 bytes a hash
+            continue
+        same = resemblance(a, b)
         if same >= DUPLICATE_RESEMBLANCE:
             duplicates.append((keys[i], keys[j], round(same, 4)))
     # Body links, both directions: their similarity counts (1 + weights.links) times. A link is the

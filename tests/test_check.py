@@ -92,6 +92,14 @@ def test_the_same_story_filed_twice(site: Site, cli) -> None:
     assert dupes[0][0] == "again.md" and "first.md" in dupes[0][3]
 
 
+def test_two_fresh_stubs_are_not_the_same_story(site: Site, cli) -> None:
+    """Articles just made by digest new share their placeholder body: not a story filed twice."""
+    for title in ("Budget day", "बजट का दिन"):
+        assert cli("new", title, "--site", str(site.root), "--source-name", "Wire").code == 0
+    r = cli("check", "--site", str(site.root), "--strict")
+    assert not [p for p in problems(r.out) if "near-duplicate" in p[3]]
+
+
 def test_errors_exit_1_and_strict_fails_on_warnings(site: Site, cli) -> None:
     site.write("content/nosource.md", article("No source"))
     assert cli("check", "--site", str(site.root)).code == 0
