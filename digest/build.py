@@ -2,11 +2,12 @@
 
     config -> (nothing changed since the last build: done) -> load articles -> render Markdown
     -> resolve references -> (stop on errors) -> tags, pages -> related stories and threads
-    (a cold build renders the pages that show none meanwhile) -> render and write -> commit
+    (a cold build renders the pages that show none meanwhile; the cache's articles file is
+    written meanwhile too) -> render and write -> search index -> commit -> save the cache
 
-Nothing is written until every stage has succeeded; a failed build leaves the
-previous output exactly as it was. A ``Builder`` keeps its cache in memory, so the
-preview server's rebuilds redo only what changed.
+Nothing is written to the output folder until every stage has succeeded; a failed build
+leaves the previous output exactly as it was (the cache keeps what it parsed). A ``Builder``
+keeps its cache in memory, so the preview server's rebuilds redo only what changed.
 """
 
 from __future__ import annotations

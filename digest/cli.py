@@ -1,4 +1,4 @@
-"""The ``digest`` command: argument parsing, and problems turned into ``path:line: message``.
+"""The ``digest`` command: argument parsing, and problems turned into ``path:line: severity: message``.
 
 Exit status: 0 on success, 1 on content or configuration errors, 2 on usage errors.
 """

@@ -19,7 +19,8 @@ class RelatedItem(NamedTuple):
     """One entry of an article's related block.
 
     ``reason`` says why it is there: ``editor`` (front matter), ``linked`` (a
-    ``.md`` link between the two bodies) or ``similar`` (computed); computed
+    ``.md`` link between the two bodies), ``similar`` (computed) or ``recent``
+    (nearest in time, when the text finds too few); computed
     entries carry the shared tag keys and top shared terms that chose them.
     (A named tuple: the build cache holds tens of thousands, and a tuple is the
     cheapest object to load.)

@@ -14,7 +14,7 @@ from digest.errors import DigestError, display_path
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
     p = sub.add_parser("build", parents=[common], help="render the site into its output folder",
                        description="Render the site into its output folder (public/ unless site.yml says "
-                                   "otherwise). Problems are printed as path:line: message; on an error "
+                                   "otherwise). Problems are printed as path:line: severity: message; on an error "
                                    "nothing is written and the previous output stays as it was.")
     add_build_options(p)
     p.add_argument("--output", "-o", metavar="DIR", help="write here instead of the configured output_dir")
