@@ -58,6 +58,21 @@ def test_deploy_pushes_the_output_to_gh_pages(repo_site, cli) -> None:
     assert git(bare, "log", "--format=%s", "gh-pages").split("\n")[:2] == ["more", git(
         bare, "log", "--format=%s", "gh-pages").split("\n")[1]]
     assert "2025/01/b/index.html" in git(bare, "ls-tree", "-r", "--name-only", "gh-pages").split()
+    # Deploying the same site again commits and pushes nothing.
+    tip = git(bare, "rev-parse", "gh-pages").strip()
+    again = cli("deploy", "--site", str(site.root))
+    assert again.code == 0 and "nothing to deploy" in again.out
+    assert git(bare, "rev-parse", "gh-pages").strip() == tip == git(site.root, "rev-parse", "gh-pages").strip()
+
+
+def test_a_refused_push_is_an_error(repo_site, cli) -> None:
+    site, bare = repo_site
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n")
+    hook.chmod(0o755)
+    r = cli("deploy", "--site", str(site.root))
+    assert r.code == 1 and ": error: deploy failed: git push to origin was refused: " in r.err
+    assert git(bare, "branch", "--list").strip() == ""
 
 
 def test_a_failed_build_deploys_nothing(repo_site, cli) -> None:

@@ -1,8 +1,8 @@
 """digest deploy: build, then publish the output on a gh-pages branch (as mkdocs gh-deploy does).
 
 The git side is ghp-import, the library mkdocs uses: it commits the output folder
-to the branch without touching the working tree, then pushes it. A failed build
-deploys nothing.
+to the branch without touching the working tree; digest then pushes it, unless the
+commit changes nothing (it is taken back). A failed build deploys nothing.
 """
 
 from __future__ import annotations
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         os.chdir(root)  # ghp-import works on the repository of the current folder
         ghp_import.ghp_import(str(result.config.output_path), mesg=message, remote=args.remote,
-                              branch=args.branch, push=not args.no_push, force=args.force, nojekyll=True,
+                              branch=args.branch, push=False, force=args.force, nojekyll=True,
                               cname=result.config.cname)
     except ghp_import.GhpError as exc:
         raise DigestError(f"deploy failed: {exc.message}", root / "site.yml", 1) from None
@@ -68,6 +68,18 @@ def run(args: argparse.Namespace) -> int:
     if not after or after == before:
         raise DigestError(f"deploy failed: git could not commit to {args.branch} (are git's user.name and "
                           "user.email set?)", root / "site.yml", 1)
+    parent = _git(root, "rev-parse", "--verify", "--quiet", f"{after}^")
+    if parent and _git(root, "rev-parse", f"{after}^{{tree}}") == _git(root, "rev-parse", f"{parent}^{{tree}}"):
+        _git(root, "update-ref", f"refs/heads/{args.branch}", parent, after)  # the empty commit taken back
+        print(f"nothing to deploy: the {args.branch} branch already holds this site")
+        return 0
+    if not args.no_push:
+        push = subprocess.run(["git", "push", args.remote, args.branch, *(["--force"] if args.force else [])],
+                              cwd=root, capture_output=True, text=True)
+        if push.returncode != 0:
+            detail = (push.stderr or push.stdout).strip().splitlines()[-1:] or ["unknown error"]
+            raise DigestError(f"deploy failed: git push to {args.remote} was refused: {detail[0]}",
+                              root / "site.yml", 1)
     where = f"{args.remote}/{args.branch}" if not args.no_push else f"the {args.branch} branch (not pushed)"
     print(f"deployed {display_path(result.config.output_path)}/ ({result.files} files) to {where}")
     return 0
