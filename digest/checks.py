@@ -79,6 +79,15 @@ def body_problems(article: Article, source: str) -> list[Problem]:
     return problems
 
 
+def html_problems(article: Article, body: RenderedBody) -> list[Problem]:
+    """Raw HTML that breaks the page: a block element (<h1>, <div>) opened inside a paragraph and
+    never closed takes in what follows. Prose that names a tag ("headings like <H1>") wants it in
+    backticks."""
+    return [Problem(article.source_path, line, f"<{tag}> opens an HTML element that this paragraph never "
+                    f"closes, so it takes in the rest of the page: write `<{tag}>` (in backticks) to show it as "
+                    "text, or close it", "warning") for tag, line in body.unclosed]
+
+
 def article_problems(article: Article) -> list[Problem]:
     """Problems of an article's front matter that do not stop the build."""
     problems = []

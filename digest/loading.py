@@ -18,7 +18,7 @@ from typing import Any
 
 from digest.blobstore import Blob, Blobs
 from digest.cache import Articles, Cache, FileStamp
-from digest.checks import article_problems, body_problems
+from digest.checks import article_problems, body_problems, html_problems
 from digest.config import RelatedConfig, SiteConfig
 from digest.content.loader import ParseResult, ParseSettings, content_hash, find_articles, parse_article
 from digest.content.model import Article
@@ -83,7 +83,7 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     devanagari, other = script_words(body.text)
     info = replace(body, html="", text="", first_paragraph="", summary=summary, summary_html=summary_html,
                    words=devanagari + other, minutes=minutes_to_read(devanagari, other))
-    warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body))
+    warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body), *html_problems(a, body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
     parsed = Parsed(ParseResult(replace(a, body=""), warnings), info, feature_signature(feats))
     return (pickle.dumps(parsed, protocol=pickle.HIGHEST_PROTOCOL), body.html.encode("utf-8"),

@@ -31,6 +31,13 @@ from digest.urls import quote_path, resolve_relative
 LINK_SCHEME = "digest-link:"
 ROOT_SCHEME = "digest-root:"
 _PLACEHOLDER = re.compile(r'(href|src)="digest-(link|root):([^"]*)"')
+_OPEN_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+_CLOSE_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+# Elements that make a block of their own: opened inside a paragraph and never closed, they take in
+# the rest of the page ("headings like <H1> and <H2>" written as prose).
+_BLOCK_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "section", "article", "aside", "header",
+                         "footer", "nav", "main", "table", "ul", "ol", "dl", "blockquote", "pre", "figure",
+                         "details", "form", "fieldset"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,7 @@ class RenderedBody(FastPickle):
     local_refs: tuple[LocalRef, ...] = ()  # links and images to site paths other than articles
     anchors: tuple[str, ...] = ()
     self_links: tuple[tuple[str, int], ...] = ()  # (fragment, line) of each "#heading" link within the body
+    unclosed: tuple[tuple[str, int], ...] = ()  # (tag, line): a block element opened in a paragraph, never closed
     first_paragraph: str = ""
     text: str = ""  # plain text, for word counts and related stories; not kept in the cache
     has_raw_html: bool = False
@@ -120,12 +128,22 @@ def _collect(state: StateCore) -> None:
             env["first"] = state.tokens[i + 1]
         if ttype != "inline" or not token.children:
             continue
+        opened: list[str] = []  # block elements opened by raw HTML in this paragraph
         for child in token.children:
             ctype = child.type
             if ctype == "text" or ctype == "code_inline":
                 texts.append(child.content)
             elif ctype == "html_inline":
                 env["raw_html"] = True
+                if (m := _OPEN_TAG.fullmatch(child.content)) and not m.group(2) \
+                        and m.group(1).lower() in _BLOCK_TAGS:
+                    opened.append(m.group(1))
+                elif (m := _CLOSE_TAG.fullmatch(child.content)):
+                    name = m.group(1).lower()
+                    for at in range(len(opened) - 1, -1, -1):
+                        if opened[at].lower() == name:
+                            del opened[at]
+                            break
             elif ctype == "link_open" or ctype == "image":
                 attr = "href" if ctype == "link_open" else "src"
                 href = str(child.attrGet(attr) or "")
@@ -147,6 +165,7 @@ def _collect(state: StateCore) -> None:
                 elif not target.startswith("../") and target != "..":
                     child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
                     files.append(LocalRef(target, line, ctype == "image"))
+        env["unclosed"] += [(tag, line) for tag in opened]
 
 
 def _create() -> MarkdownIt:
@@ -171,7 +190,7 @@ def markdown() -> MarkdownIt:
 def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = False) -> RenderedBody:
     """Render an article body; ``first_line`` is the file line where the body starts."""
     env: dict[str, Any] = {"key": key, "line": first_line, "links": [], "files": [], "texts": [],
-                           "anchors": [], "self_links": [], "first": None, "raw_html": False}
+                           "anchors": [], "self_links": [], "unclosed": [], "first": None, "raw_html": False}
     md = markdown()
     html = md.render(body, env)
     first = ""
@@ -182,7 +201,8 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
         first = sanitize(first)
     return RenderedBody(
         html=html, links=tuple(env["links"]), local_refs=tuple(env["files"]),
-        anchors=tuple(env["anchors"]), self_links=tuple(env["self_links"]), first_paragraph=strip_tags(first),
+        anchors=tuple(env["anchors"]), self_links=tuple(env["self_links"]), unclosed=tuple(env["unclosed"]),
+        first_paragraph=strip_tags(first),
         text=" ".join(env["texts"]), has_raw_html=env["raw_html"],
     )
 
@@ -190,7 +210,8 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
 def render_inline(text: str, *, unsafe_html: bool = False) -> str:
     """A one-line field (a summary) as inline HTML, sanitised like a body."""
     tokens = markdown().parseInline(text, {"key": "", "line": 1, "links": [], "files": [], "texts": [],
-                                           "anchors": [], "self_links": [], "first": None, "raw_html": False})
+                                           "anchors": [], "self_links": [], "unclosed": [], "first": None,
+                                           "raw_html": False})
     html = markdown().renderer.render(tokens, markdown().options, {})
     if "<" in text and not unsafe_html:
         html = sanitize(html)

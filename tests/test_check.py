@@ -80,6 +80,23 @@ def test_links_to_headings_of_the_same_article_are_checked(site: Site, cli) -> N
         ("a.md", line, "link to #nowhere: this article has no heading with that anchor")]
 
 
+def test_a_tag_named_in_prose_that_would_swallow_the_page_is_reported(site: Site, cli) -> None:
+    path = site.write("content/a.md", article("A", source=SOURCE, body="\n".join([
+        "Use headings like <H1> and <H2>, and style them.",
+        "",
+        "A <div class=\"note\">boxed</div> word, <b>bold</b> and `<h3>` in code.",
+        "",
+        "<div>",
+        "a block of HTML",
+        "</div>",
+    ])))
+    line = path.read_text().split("\n").index("Use headings like <H1> and <H2>, and style them.") + 1
+    found = [(f, n, m) for f, n, sev, m in problems(cli("check", "--site", str(site.root)).out) if "HTML" in m]
+    assert found == [("a.md", line, f"<{tag}> opens an HTML element that this paragraph never closes, so it takes in "
+                      f"the rest of the page: write `<{tag}>` (in backticks) to show it as text, or close it")
+                     for tag in ("H1", "H2")]
+
+
 def test_the_same_story_filed_twice(site: Site, cli) -> None:
     body = ("The state cabinet approved a new irrigation scheme for drought-hit districts on Monday, "
             "promising canal repairs, solar pumps and check dams before the next sowing season. " * 3)
