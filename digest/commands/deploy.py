@@ -29,8 +29,22 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--branch", default="gh-pages", help="the branch to publish (default: gh-pages)")
     p.add_argument("--message", "-m", help="the commit message (default: names the source commit)")
     p.add_argument("--no-push", action="store_true", help="commit to the branch, do not push")
-    p.add_argument("--force", action="store_true", help="force the push (replaces the branch's history)")
+    p.add_argument("--force", action="store_true", help="force the push (the remote branch's own commits are lost)")
     p.set_defaults(run=run)
+
+
+def _push(root: Path, remote: str, branch: str, force: bool) -> None:
+    push = subprocess.run(["git", "push", remote, branch, *(["--force"] if force else [])],
+                          cwd=root, capture_output=True, text=True)
+    if push.returncode != 0:
+        lines = [line.strip() for line in (push.stderr or push.stdout).splitlines() if line.strip()]
+        # What says why: the remote's own words, or git's "! [rejected] ... (fetch first)".
+        telling = [line for line in lines if line.startswith(("remote:", "!"))] or lines[-1:] or ["unknown error"]
+        raise DigestError(f"deploy failed: git push to {remote} was refused: {telling[0]}", root / "site.yml", 1)
+
+
+def _tree(root: Path, commit: str) -> str:
+    return _git(root, "rev-parse", f"{commit}^{{tree}}")
 
 
 def _git(root: Path, *args: str) -> str:
@@ -69,17 +83,18 @@ def run(args: argparse.Namespace) -> int:
         raise DigestError(f"deploy failed: git could not commit to {args.branch} (are git's user.name and "
                           "user.email set?)", root / "site.yml", 1)
     parent = _git(root, "rev-parse", "--verify", "--quiet", f"{after}^")
-    if parent and _git(root, "rev-parse", f"{after}^{{tree}}") == _git(root, "rev-parse", f"{parent}^{{tree}}"):
-        _git(root, "update-ref", f"refs/heads/{args.branch}", parent, after)  # the empty commit taken back
+    changed = not parent or _tree(root, after) != _tree(root, parent)
+    if not changed:  # the commit changes nothing: taken back
+        _git(root, "update-ref", f"refs/heads/{args.branch}", parent, after)
+        after = parent
+    # ghp-import fetched the remote's branch: it has this commit already, or it is pushed (also when
+    # an earlier deploy was not pushed, or its push was refused).
+    remote_has = _git(root, "rev-parse", "--verify", "--quiet", f"refs/remotes/{args.remote}/{args.branch}")
+    if not changed and (args.no_push or remote_has == after):
         print(f"nothing to deploy: the {args.branch} branch already holds this site")
         return 0
     if not args.no_push:
-        push = subprocess.run(["git", "push", args.remote, args.branch, *(["--force"] if args.force else [])],
-                              cwd=root, capture_output=True, text=True)
-        if push.returncode != 0:
-            detail = (push.stderr or push.stdout).strip().splitlines()[-1:] or ["unknown error"]
-            raise DigestError(f"deploy failed: git push to {args.remote} was refused: {detail[0]}",
-                              root / "site.yml", 1)
+        _push(root, args.remote, args.branch, args.force)
     where = f"{args.remote}/{args.branch}" if not args.no_push else f"the {args.branch} branch (not pushed)"
     print(f"deployed {display_path(result.config.output_path)}/ ({result.files} files) to {where}")
     return 0
