@@ -346,6 +346,6 @@ def _check_output_owner(config: SiteConfig, cache: Cache, from_option: bool) -> 
         return
     shown = ", ".join(n + ("/" if (out / n).is_dir() else "") for n in visible[:3])
     shown += ", ..." if len(visible) > 3 else ""
-    raise DigestError(f"{where[1]} holds files digest did not make ({shown}), and a build removes the files "
-                      "of its folder it does not make: build into an empty or new folder, or empty this one first",
-                      where[0], 1)
+    raise DigestError(f"{where[1]} holds files or folders digest did not make ({shown}), and a build removes the "
+                      "files of its folder it does not make: build into an empty or new folder, or empty this one "
+                      "first", where[0], 1)

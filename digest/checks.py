@@ -101,6 +101,10 @@ def article_problems(article: Article) -> list[Problem]:
     return problems
 
 
+_FOOTNOTE_ID = re.compile(r"fn(?:ref)?\d+(?::\d+)?$")  # the footnote plugin's ids: fn1, fnref1, fnref1:2
+# (#top needs no id: a browser scrolls to the top of the page)
+
+
 def link_problems(articles: Mapping[str, Article], bodies: Mapping[str, RenderedBody],
                   link_targets: Mapping[str, tuple[str | None, ...]], pages: set[str],
                   files: set[str]) -> list[Problem]:
@@ -111,14 +115,14 @@ def link_problems(articles: Mapping[str, Article], bodies: Mapping[str, Rendered
         targets = link_targets.get(key, ())
         if not body.has_raw_html:  # (raw HTML may hold an id of its own)
             for fragment, line in body.self_links:
-                if fragment not in body.anchors and not fragment.startswith("fn"):
+                if fragment not in body.anchors and fragment != "top" and not _FOOTNOTE_ID.match(fragment):
                     problems.append(Problem(a.source_path, line, f"link to #{fragment}: this article has no "
                                             "heading with that anchor", "warning"))
         for link, target in zip(body.links, targets, strict=False):
             if target is None or not link.fragment:
                 continue
             other = bodies.get(target)
-            if other is not None and link.fragment not in other.anchors and not link.fragment.startswith("fn"):
+            if other is not None and link.fragment not in other.anchors and not _FOOTNOTE_ID.match(link.fragment):
                 problems.append(Problem(a.source_path, link.line,
                                         f"link to {link.written!r}: that article has no heading #{link.fragment}",
                                         "warning"))

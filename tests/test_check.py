@@ -71,13 +71,16 @@ def test_links_to_headings_of_the_same_article_are_checked(site: Site, cli) -> N
         "",
         "See [fares](#rail-fares), [nothing](#nowhere) and the note[^1].",
         "",
-        "[^1]: A footnote.",
+        "[^1]: A footnote. [Back to the top](#top), [a footnote](#fn1), [not one](#fnb-results).",
     ])))
-    line = path.read_text().split("\n").index("See [fares](#rail-fares), [nothing](#nowhere) and the note[^1].") + 1
+    text = path.read_text().split("\n")
+    line = text.index("See [fares](#rail-fares), [nothing](#nowhere) and the note[^1].") + 1
+    notes = line + 2
     site.write("content/b.md", article("B", source=SOURCE, body='<a id="here"></a>Raw HTML: [in](#here).'))
     found = problems(cli("check", "--site", str(site.root)).out)
     assert [(f, n, m) for f, n, sev, m in found if "#" in m] == [
-        ("a.md", line, "link to #nowhere: this article has no heading with that anchor")]
+        ("a.md", line, "link to #nowhere: this article has no heading with that anchor"),
+        ("a.md", notes, "link to #fnb-results: this article has no heading with that anchor")]
 
 
 def test_a_tag_named_in_prose_that_would_swallow_the_page_is_reported(site: Site, cli) -> None:

@@ -246,8 +246,9 @@ def test_a_folder_with_files_digest_did_not_make_is_never_replaced(site: Site, c
     (mine / "precious.txt").write_text("keep me")
     r = build(cli, site, "--output", str(mine))
     assert r.code == 1 and errors(r) == [
-        f"{mine}:1: error: --output {mine} holds files digest did not make (docs/, precious.txt), and a build "
-        "removes the files of its folder it does not make: build into an empty or new folder, or empty this one first"]
+        f"{mine}:1: error: --output {mine} holds files or folders digest did not make (docs/, precious.txt), "
+        "and a build removes the files of its folder it does not make: build into an empty or new folder, "
+        "or empty this one first"]
     assert sorted(p.name for p in mine.iterdir()) == ["docs", "precious.txt"]
     # The configured folder too (no cache knows it), named by site.yml.
     site.write("public/notes.txt", "mine")

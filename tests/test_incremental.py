@@ -45,6 +45,7 @@ articles = st.fixed_dictionaries({
     "body": st.lists(sentences, min_size=1, max_size=4),
     "link": st.booleans(),
     "related": st.booleans(),
+    "lang": st.sampled_from(["en", "en", "hi"]),  # a tag speaks the language of most of its stories
 })
 operations = st.one_of(
     st.tuples(st.just("add"), articles),
@@ -79,7 +80,7 @@ class Editor:
         self.written[name] = a
         others = [n for n in self.names if n != name]
         lines = ["---", f'title: "{a["title"]}"', f"date: 2025-05-{a['day']:02d} 10:00:00 +0000",
-                 "tags: [" + ", ".join(f'"{t}"' for t in a["tags"]) + "]"]
+                 "tags: [" + ", ".join(f'"{t}"' for t in a["tags"]) + "]", f"lang: {a.get('lang', 'en')}"]
         if a["related"] and others:
             lines += ["related:", f"  - {others[0]}.md"]
         lines += ["---", ""]

@@ -301,3 +301,25 @@ def test_an_edit_reads_the_related_features_of_only_a_few_articles(site: Site, m
     site.add("s007.md", "Story 7", date="2025-01-08", source={"name": "Wire"}, body=bodies[7] + " and a levy")
     Builder(site.root).build()
     assert 0 < len(read) < 40  # the edited story, and those whose rankings it touched; not all 120
+
+
+@pytest.mark.parametrize("long_lived", [False, True])
+def test_a_tags_language_follows_an_edit_on_every_page_of_the_tag(site: Site, tmp_path: Path,
+                                                                  long_lived: bool) -> None:
+    """One story's language flips its tag's: the tag's last page, which does not list that story,
+    shows the new language too, as a clean build does."""
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: en\nper_page: 2\n")
+    for day, lang in ((1, "hi"), (2, "hi"), (3, "en"), (4, "en"), (5, "en")):
+        site.add(f"s{day}.md", f"Story {day}", date=f"2025-01-0{day}", lang=lang, tags=["Rail"],
+                 source={"name": "Wire"})
+    options = BuildOptions(now=datetime(2025, 6, 1, tzinfo=UTC), keep=long_lived, verify=not long_lived)
+    builder = Builder(site.root, options)
+    builder.build()
+    last = site.out("tags/rail/page/3/index.html")
+    assert '<span>Rail</span>' in last.read_text()  # two in Hindi, three in English: the site's language
+    site.add("s5.md", "Story 5", date="2025-01-05", lang="hi", tags=["Rail"], source={"name": "Wire"})
+    (builder if long_lived else Builder(site.root, options)).build()
+    assert '<span lang="hi">Rail</span>' in last.read_text()  # page 3 lists s1 only
+    clean = tmp_path / "clean"
+    Builder(site.root, BuildOptions(now=options.now, use_cache=False, output=clean)).build()
+    assert tree(site.root / "public") == tree(clean)

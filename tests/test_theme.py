@@ -181,7 +181,7 @@ def test_the_source_link_reads_naturally_in_each_language(site: Site, cli) -> No
     site.add("a.md", "रेल बजट", lang="hi", source={"name": "Example Times", "url": "https://example.com/a"})
     site.add("b.md", "Rail budget", lang="en", source={"name": "Example Times", "url": "https://example.com/b"})
     site.write("site.yml", "title: T\nbase_url: https://example.org/\n"
-                           "params: {strings: {fr: {read_at: Lire sur}}}\n")
+                           "params: {strings: {fr: {read_at_source: Lire sur}}}\n")
     site.add("c.md", "Budget", lang="fr", source={"name": "Le Monde", "url": "https://example.com/c"})
     assert cli("build", "--site", str(site.root)).code == 0
     shown = {name: texts(page(site.out(f"2025/01/{name}/index.html")), "//p[@class='read-source']/a")

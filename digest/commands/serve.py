@@ -184,6 +184,7 @@ def run(args: argparse.Namespace) -> int:
             raise DigestError(f"port {args.port} is already in use; pass --port to choose another",
                               "<command line>", 1) from None
         raise DigestError(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", "<command line>", 1) from None
+    session.port = server.server_address[1]  # --port 0: the one the system chose
     changes = ChangeQueue()
     assert session.layout is not None
     watch = start_observer(session.layout, changes)  # before the first build: no change is missed

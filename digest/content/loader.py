@@ -204,14 +204,28 @@ def _check_keys(r: _Reader) -> None:
             continue
         meant = _meant_key(key)
         if meant is not None:
-            r.warning(key, f"unknown key {key!r}: did you mean {meant!r}? (digest does nothing with it "
-                           "but keep it for templates as article.extra)")
+            said = f"digest's key for this is {meant!r}" if key.strip().lower() in _OTHER_NAMES \
+                else f"did you mean {meant!r}?"
+            r.warning(key, f"unknown key {key!r}: {said} (digest does nothing with it but keep it for "
+                           "templates as article.extra)")
+
+
+# Other generators' names for digest's keys: an article moved from Jekyll or Hugo keeps them.
+_OTHER_NAMES = {"language": "lang", "is_draft": "draft", "published": "draft", "tag": "tags",
+                "categories": "tags", "subject": "title", "abstract": "summary", "lastmod": "updated",
+                "modified": "updated", "pubdate": "date", "publishdate": "date"}
+# Keys of the site's own that look like digest's but are not slips (Jekyll's data, Hugo's images).
+_NOT_SLIPS = frozenset({"data", "images", "datetime", "dates", "layout"})
 
 
 def _meant_key(key: str) -> str | None:
     low = key.strip().lower()
     if low in KNOWN_KEYS:
         return low  # Title, Lang
+    if low in _OTHER_NAMES:
+        return _OTHER_NAMES[low]
+    if low in _NOT_SLIPS:
+        return None
     close = difflib.get_close_matches(low, KNOWN_KEYS, n=1, cutoff=0.75)
     # A longer word that holds a key whole is a key of its own (subtitle, image_caption), not a slip.
     if not close or (close[0] in low and len(low) - len(close[0]) > 2):

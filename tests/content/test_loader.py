@@ -97,6 +97,13 @@ def test_misspelt_keys_warn_with_the_key_meant_and_the_sites_own_keys_do_not():
     assert r.article.extra["subtitle"] == "Sub" and r.article.extra["darft"] is True  # kept for templates
 
 
+def test_other_generators_keys_name_digests_and_their_own_keys_stay_silent():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\nlanguage: hi\npublished: false\ndata: x\nimages: [a.jpg]\n---\n")
+    assert [(p.line, p.message.split(" (")[0]) for p in r.problems] == [
+        (4, "unknown key 'language': digest's key for this is 'lang'"),
+        (5, "unknown key 'published': digest's key for this is 'draft'")]
+
+
 def test_missing_date_without_prefix():
     r = parse("---\ntitle: A\n---\n", key="notes.md")
     assert r.article is None

@@ -206,3 +206,27 @@ def test_a_port_in_use_or_out_of_range_is_said_at_once(site: Site, cli) -> None:
     with pytest.raises(SystemExit) as exit_:
         cli("serve", "--site", str(site.root), "--port", "99999")
     assert exit_.value.code == 2  # a usage error, as argparse reports them
+
+
+def test_port_0_serves_on_the_port_the_system_chose(site: Site) -> None:
+    import re
+    import subprocess
+    import sys
+    import urllib.request
+
+    site.add("a.md", "A")
+    proc = subprocess.Popen([sys.executable, "-m", "digest", "serve", "--site", str(site.root), "--port", "0"],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith("serving "):
+                break
+        found = re.search(r"http://127\.0\.0\.1:(\d+)/", line)
+        assert found and int(found.group(1)) > 0, line
+        with urllib.request.urlopen(found.group(0), timeout=10) as resp:
+            page_html = resp.read().decode()
+        assert resp.status == 200 and f":{found.group(1)}/" in page_html  # its links name that port too
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
