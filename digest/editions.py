@@ -3,7 +3,7 @@
 * daily editions at ``/{year}/{month}/{day}/`` (or weekly ones at
   ``/{year}/week/{week}/`` with ``editions: weekly``), each linking to the
   previous and next edition;
-* archives at ``/{year}/`` and ``/{year}/{month}/``.
+* archives at ``/{year}/`` and ``/{year}/{month}/`` (with ``editions: none`` too).
 
 Dates are taken in the site's time zone.
 """
@@ -43,6 +43,8 @@ def edition_pages(config: SiteConfig, articles: Mapping[str, Article], order: tu
         years[paths[1]].append(key)
         months[paths[2]].append(key)
     pages: list[Page] = []
+    if config.editions == "none":
+        editions.clear()
     ordered = sorted(editions, key=lambda p: articles[editions[p][-1]].date)  # oldest edition first
     for i, path in enumerate(ordered):
         keys = editions[path]

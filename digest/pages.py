@@ -29,10 +29,9 @@ def make_pages(config: SiteConfig, articles: Mapping[str, Article], order: tuple
         pages += list_pages("tag", tag.path, tag.articles, config.per_page, "tag.html", key=tag.key,
                             title=tag.name)
     pages.append(Page("tags", "/tags/", "tags.html", title="Tags"))
-    if config.editions != "none":
-        from digest.editions import edition_pages
+    from digest.editions import edition_pages
 
-        pages += edition_pages(config, articles, order)
+    pages += edition_pages(config, articles, order)  # the year and month archives, with editions: none too
     if config.search.enabled:
         pages.append(Page("search", "/search/", "search.html", title="Search"))
     pages.append(Page("404", "/404.html", "404.html", title="Page not found"))

@@ -256,11 +256,14 @@ class Renderer:
         if kind == "home" and page.number == 1:
             edition = self.latest_edition()
             if edition is not None:
-                shown = set(edition.items)
+                # The edition's stories that this page lists (the newest: all of them unless the
+                # edition holds more than a page, whose link leads to the rest), then the others.
+                listed = set(page.items)
+                shown = [k for k in edition.items if k in listed]
                 ctx["edition"] = {"when": edition.when, "url": self.urls.url(edition.path),
                                   "title": self._title(edition), "time": self.edition_time(edition),
-                                  "articles": [self.article(k) for k in edition.items]}
-                ctx["articles"] = [a for a in ctx["articles"] if a.key not in shown]
+                                  "articles": [self.article(k) for k in shown], "total": len(edition.items)}
+                ctx["articles"] = [a for a in ctx["articles"] if a.key not in set(shown)]
         elif kind == "year":
             ctx["months"] = self._months(page)
         elif kind == "edition" and page.when is not None:

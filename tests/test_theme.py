@@ -191,6 +191,29 @@ def test_the_source_link_reads_naturally_in_each_language(site: Site, cli) -> No
                      "c": ["Lire sur Le Monde →"]}
 
 
+def test_a_latest_edition_larger_than_a_page_is_not_shown_twice(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nper_page: 3\n")
+    site.add("old.md", "Old", date="2025-01-05 09:00", source={"name": "Wire"})
+    for hour in range(1, 5):
+        site.add(f"s{hour}.md", f"Same day {hour}", date=f"2025-01-06 0{hour}:00", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    first = texts(page(site.out("index.html")), "//*[contains(@class,'card-title')]")
+    second = texts(page(site.out("page/2/index.html")), "//*[contains(@class,'card-title')]")
+    assert first == ["Same day 4", "Same day 3", "Same day 2"]  # a page's worth, newest first
+    assert second == ["Same day 1", "Old"]
+    assert attrs(page(site.out("index.html")), "//section[contains(@class,'edition')]//p[@class='more']/a/@href") \
+        == ["/2025/01/06/"]  # where the whole edition is
+
+
+def test_without_editions_the_archives_remain(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\neditions: none\n")
+    site.add("a.md", "A", date="2025-01-06", source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert site.out("2025/index.html").exists() and site.out("2025/01/index.html").exists()
+    assert not site.out("2025/01/06/index.html").exists()
+    assert not page(site.out("index.html")).xpath("//section[contains(@class,'edition')]")
+
+
 def test_daily_edition_is_named_by_its_day(site: Site, cli) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: hi\n")
     site.add("a.md", "A", date="2025-01-06 18:30", source={"name": "Wire"})
