@@ -35,7 +35,7 @@ def make_pages(config: SiteConfig, articles: Mapping[str, Article], order: tuple
     if config.search.enabled:
         pages.append(Page("search", "/search/", "search.html", title="Search"))
     pages.append(Page("404", "/404.html", "404.html", title="Page not found"))
-    _check_collisions(pages, articles, problems)
+    _check_collisions(pages, articles, tags, problems)
     return pages
 
 
@@ -43,8 +43,10 @@ _RESERVED = {"feed.xml": "the site's RSS feed", "atom.xml": "the site's Atom fee
              "sitemap.xml": "the sitemap", "robots.txt": "robots.txt", "feed.json": "the JSON feed"}
 
 
-def _check_collisions(pages: list[Page], articles: Mapping[str, Article], problems: Problems) -> None:
-    """Two pages at one output file: the article loses, with an error that names its file."""
+def _check_collisions(pages: list[Page], articles: Mapping[str, Article], tags: Mapping[str, Tag],
+                      problems: Problems) -> None:
+    """Two pages at one output file: the article loses, with an error that names its file; else a tag,
+    named where the article that first gave it does."""
     owner: dict[str, Page] = {}
     for page in pages:
         rel = output_file(page.path)
@@ -58,7 +60,15 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], proble
             continue
         article = page if page.kind == "article" else other if other.kind == "article" else None
         if article is None:
-            continue  # two generated pages: the permalink settings make them clash; first one wins
+            tag_page = page if page.kind == "tag" else other if other.kind == "tag" else None
+            if tag_page is not None and tag_page.key in tags and tag_page.number == 1:
+                rival = other if tag_page is page else page
+                tag = tags[tag_page.key]
+                a = articles[tag.articles[-1]]  # the first to give it
+                problems.error(a.source_path, a.line_of("tags"),
+                               f"the page of its tag {tag.name!r}, {tag_page.path}, is also the URL of the "
+                               f"{rival.kind} page {rival.title!r}: rename the tag, or change permalinks.tag")
+            continue
         rival = other if article is page else page
         a = articles[article.key]
         problems.error(a.source_path, a.line_of("slug"),

@@ -269,6 +269,17 @@ def test_a_folder_with_files_digest_did_not_make_is_never_replaced(site: Site, c
     assert (tmp_path / "empty" / ".git").is_dir()
 
 
+def test_pages_that_share_a_url_are_errors_that_name_who_gave_it(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\npermalinks:\n  tag: /{tag}/\n")
+    site.add("a.md", "A", date="2025-01-06", tags=["search", "2025"], source={"name": "Wire"})
+    r = build(cli, site)
+    tags_line = site.out("").parent.joinpath("content/a.md").read_text().split("\n").index("tags:") + 1
+    assert r.code == 1 and errors(r) == [
+        f"{site.root / 'content/a.md'}:{tags_line}: error: the page of its tag {name!r}, /{name}/, is also the URL "
+        f"of the {kind} page {title!r}: rename the tag, or change permalinks.tag"
+        for name, kind, title in (("2025", "year", "2025"), ("search", "search", "Search"))]
+
+
 @pytest.mark.parametrize("rel", ["../x", "/etc/passwd", "a/../../x", "..", "", "a\x00b"])
 def test_writer_refuses_paths_outside_the_output(rel: str) -> None:
     with pytest.raises(DigestError):
