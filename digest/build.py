@@ -293,7 +293,8 @@ def _unchanged(config: SiteConfig, cache: Cache, inputs: str, now: datetime,
             return None
         if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
             return None
-    problems.extend(out.warnings)
+    known = set(problems.items)  # site.yml's warnings, found again by this build
+    problems.extend(p for p in out.warnings if p not in known)
     return BuildResult(config=config, pages=out.pages, feeds=out.feeds, files=len(out.manifest),
                        warnings=problems.warnings)
 
@@ -314,12 +315,23 @@ def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
                               "build into a folder of its own", out, 1)
         if content == root:
             raise DigestError(f"content_dir {config.content_dir!r} is the site's folder itself: put the articles "
-                              "in a folder of their own (content/ by default)", config.path, 1)
+                              "in a folder of their own (content/ by default)", config.path,
+                              config.line_of("content_dir"))
         raise DigestError(f"output_dir {config.output_dir!r} would overwrite the site's own files; "
-                          "use a folder of its own such as 'public'", config.path, 1)
+                          "use a folder of its own such as 'public'", config.path, config.line_of("output_dir"))
+    cache = (root / config.cache_dir).resolve()
+    if cache.is_relative_to(out):
+        raise DigestError(f"cache_dir {config.cache_dir!r} is inside the output folder, which would publish the "
+                          "cache: use a folder of its own such as '.digest-cache'", config.path,
+                          config.line_of("cache_dir"))
+    static = (root / config.static_dir).resolve()
+    if content.is_relative_to(static):
+        raise DigestError(f"static_dir {config.static_dir!r} holds the articles, which would publish their "
+                          "Markdown sources: use a folder of its own such as 'static'", config.path,
+                          config.line_of("static_dir"))
     if not config.content_path.is_dir():
         raise DigestError(f"no content folder: expected {config.content_dir}/ with Markdown articles",
-                          config.path, 1)
+                          config.path, config.line_of("content_dir"))
 
 
 DIGEST_MARKS = (".nojekyll", "sitemap.xml", "feeds.opml")  # every build writes them
@@ -333,14 +345,14 @@ def _check_output_owner(config: SiteConfig, cache: Cache, from_option: bool) -> 
     out = config.output_path
     if str(out) in cache.state.outputs or not (out.exists() or out.is_symlink()):
         return
-    where: tuple[Path, str] = (out, f"--output {display_path(out)}") if from_option \
-        else (config.path, f"output_dir {config.output_dir!r}")
+    where: tuple[Path, str, int] = (out, f"--output {display_path(out)}", 1) if from_option \
+        else (config.path, f"output_dir {config.output_dir!r}", config.line_of("output_dir"))
     if not out.is_dir():
-        raise DigestError(f"{where[1]} is a file, not a folder: remove it or build elsewhere", where[0], 1)
+        raise DigestError(f"{where[1]} is a file, not a folder: remove it or build elsewhere", where[0], where[2])
     try:
         names = sorted(os.listdir(out))
     except OSError as exc:
-        raise DigestError(f"{where[1]}: cannot read the folder: {exc.strerror}", where[0], 1) from None
+        raise DigestError(f"{where[1]}: cannot read the folder: {exc.strerror}", where[0], where[2]) from None
     visible = [name for name in names if not name.startswith(".")]  # hidden ones (.git) are left alone
     if not visible or all(mark in names for mark in DIGEST_MARKS):
         return
@@ -348,4 +360,4 @@ def _check_output_owner(config: SiteConfig, cache: Cache, from_option: bool) -> 
     shown += ", ..." if len(visible) > 3 else ""
     raise DigestError(f"{where[1]} holds files or folders digest did not make ({shown}), and a build removes the "
                       "files of its folder it does not make: build into an empty or new folder, or empty this one "
-                      "first", where[0], 1)
+                      "first", where[0], where[2])

@@ -91,10 +91,15 @@ class SiteConfig:
     related: RelatedConfig = field(default_factory=RelatedConfig)
     search: SearchConfig = field(default_factory=SearchConfig)
     params: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Where each key of site.yml is, for messages (not part of the settings: moving a line changes nothing).
+    key_lines: Mapping[str, int] = field(default_factory=lambda: MappingProxyType({}), compare=False, repr=False)
 
     @property
     def path(self) -> Path:
         return self.root / CONFIG_NAME
+
+    def line_of(self, key: str) -> int:
+        return self.key_lines.get(key, 1)
 
     @cached_property
     def base_path(self) -> str:
@@ -192,6 +197,22 @@ def _cname(v: Any) -> str | None:
     return None
 
 
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+_THEME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+
+
+def _language(v: Any) -> str | None:
+    if not isinstance(v, str) or not _LANGUAGE.match(v.strip().replace("_", "-")):
+        return f"must be a language code such as hi, en or en-IN, not {str(v)[:40]!r}"
+    return None
+
+
+def _theme(v: Any) -> str | None:
+    if not isinstance(v, str) or not _THEME_NAME.match(v.strip()):
+        return f"must be the name of a folder in themes/ (themes/NAME/), not {str(v)[:60]!r}"
+    return None
+
+
 def _relative_dir(v: Any) -> str | None:
     if not isinstance(v, str) or not v.strip():
         return "must be a folder name"
@@ -235,7 +256,7 @@ _WEIGHTS: dict[str, Check] = {name: _number for name in RelatedWeights.__datacla
 
 _TOP: dict[str, Check] = {
     "title": _is_str, "description": _is_str, "base_url": _base_url,
-    "language": _is_str, "timezone": _timezone, "author": _is_str, "cname": _cname, "theme": _is_str,
+    "language": _language, "timezone": _timezone, "author": _is_str, "cname": _cname, "theme": _theme,
     "content_dir": _relative_dir, "output_dir": _relative_dir, "static_dir": _relative_dir,
     "cache_dir": _relative_dir, "per_page": _positive_int,
     "editions": _one_of("daily", "weekly", "none"),
@@ -287,8 +308,9 @@ def load_config(root: Path, problems: Problems | None = None) -> SiteConfig:
         else:
             _unknown(problems, path, line, str(key), [*_TOP, *_SECTIONS], CONFIG_NAME)
     problems.extend(errors.items)
-    errors.raise_if_errors()
-    return _build(root, values)
+    if errors.items:
+        problems.raise_if_errors()  # with the warnings found so far: reported together
+    return _build(root, values, lines)
 
 
 def _read_section(name: str, value: Any, path: Path, lines: dict[str, int],
@@ -325,7 +347,7 @@ def _read_section(name: str, value: Any, path: Path, lines: dict[str, int],
     return out
 
 
-def _build(root: Path, v: dict[str, Any]) -> SiteConfig:
+def _build(root: Path, v: dict[str, Any], lines: Mapping[str, int]) -> SiteConfig:
     sections: dict[str, Any] = {}
     if "permalinks" in v:
         sections["permalinks"] = Permalinks(**v.pop("permalinks"))
@@ -346,7 +368,9 @@ def _build(root: Path, v: dict[str, Any]) -> SiteConfig:
         v["params"] = MappingProxyType(dict(v["params"]))
     if v.get("cname"):
         v["cname"] = v["cname"].strip()
-    for key in ("title", "description", "author", "language"):
+    for key in ("title", "description", "author", "language", "theme"):
         if key in v:
             v[key] = v[key].strip()
-    return SiteConfig(root=root, **v, **sections)
+    if "language" in v:
+        v["language"] = v["language"].replace("_", "-")  # hi_IN is hi-IN: an HTML lang is BCP 47
+    return SiteConfig(root=root, **v, **sections, key_lines=MappingProxyType(dict(lines)))

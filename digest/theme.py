@@ -54,7 +54,7 @@ class Theme:
             self.dirs.append(own)
         elif config.theme != "default" and not own.is_dir():
             raise DigestError(f"theme {config.theme!r} not found: expected a folder themes/{config.theme}/",
-                              config.path, 1)
+                              config.path, config.line_of("theme"))
         self.dirs.append(builtin)
 
     @property

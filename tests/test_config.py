@@ -45,6 +45,43 @@ def test_unknown_keys_warn_with_a_suggestion(tmp_path: Path) -> None:
     assert (3, "warning", "unknown key 'cont' in related; did you mean 'count'?") in messages
 
 
+def test_errors_and_warnings_of_site_yml_are_reported_together(tmp_path: Path) -> None:
+    with pytest.raises(DigestError) as info:
+        load_config(write(tmp_path, "titel: X\nper_page: -3\n"))
+    assert [(p.line, p.severity) for p in info.value.problems] == [(1, "warning"), (2, "error")]
+
+
+def test_a_no_change_rebuild_prints_site_yml_warnings_once(site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntitel: typo\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    for _ in range(2):
+        r = cli("build", "--site", str(site.root))
+        assert r.code == 0 and r.err.count("unknown key 'titel'") == 1
+
+
+def test_theme_is_a_folder_name_and_language_a_language_code(tmp_path: Path) -> None:
+    for text, line, message in (
+            ("title: T\ntheme: /etc\n", 2, "theme must be the name of a folder in themes/ (themes/NAME/), not '/etc'"),
+            ("title: T\ntheme: ../../x/themes/mine\n", 2, "theme must be the name of a folder in themes/"),
+            ("title: T\n\nlanguage: ''\n", 3, "language must be a language code such as hi, en or en-IN, not ''")):
+        with pytest.raises(DigestError) as info:
+            load_config(write(tmp_path, text))
+        (problem,) = info.value.problems
+        assert problem.line == line and problem.message.startswith(message), problem
+    assert load_config(write(tmp_path, "language: hi_IN\n")).language == "hi-IN"  # as HTML wants it
+
+
+def test_folder_settings_that_would_publish_the_cache_or_the_sources(site, cli) -> None:
+    site.add("a.md", "A", source={"name": "Wire"})
+    for setting, message in (("output_dir: content", "output_dir 'content' would overwrite the site's own files"),
+                             ("cache_dir: public/cache", "cache_dir 'public/cache' is inside the output folder"),
+                             ("static_dir: content", "static_dir 'content' holds the articles")):
+        site.write("site.yml", f"title: T\nbase_url: https://example.org/\n\n{setting}\n")
+        r = cli("build", "--site", str(site.root))
+        assert r.code == 1 and r.err.startswith(f"{site.root / 'site.yml'}:4: error: {message}"), r.err
+    assert not (site.root / "public").exists()
+
+
 def test_site_yml_that_is_a_list(tmp_path: Path) -> None:
     with pytest.raises(DigestError, match="must be a mapping"):
         load_config(write(tmp_path, "- a\n- b\n"))

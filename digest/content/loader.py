@@ -173,7 +173,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         r.error("slug" if slug_value else "title", "cannot make a URL slug from "
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
 
-    lang = r.text("lang") or settings.language
+    lang = (r.text("lang") or settings.language).replace("_", "-")  # hi_IN is hi-IN: an HTML lang is BCP 47
     if not LANG_CODE.match(lang):
         r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}")
         lang = settings.language
