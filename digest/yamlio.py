@@ -34,22 +34,24 @@ class YamlError(Exception):
         self.line = line
 
 
-def _check_duplicates(node: MappingNode) -> None:
+def _check_duplicates(node: MappingNode, shift: int = 0) -> None:
     seen: dict[object, int] = {}
     for key_node, _ in node.value:
         if not isinstance(key_node, ScalarNode) or key_node.tag == "tag:yaml.org,2002:merge":
             continue
         key = (key_node.tag, key_node.value)
-        line = key_node.start_mark.line + 1
+        line = key_node.start_mark.line + 1 + shift
         if key in seen:
             raise YamlError(f"duplicate key {key_node.value!r} (first defined on line {seen[key]})", line)
         seen[key] = line
 
 
 class _StrictMixin:
+    line_shift = 0  # lines before the parsed text in its file (``load``'s first_line - 1)
+
     def construct_mapping(self, node: Node, deep: bool = False) -> dict[Any, Any]:
         if isinstance(node, MappingNode):
-            _check_duplicates(node)
+            _check_duplicates(node, self.line_shift)
         return super().construct_mapping(node, deep=deep)  # type: ignore[misc]
 
     def construct_yaml_timestamp(self, node: ScalarNode) -> Any:
@@ -78,17 +80,20 @@ class YamlDocument:
     key_lines: dict[str, int]  # key (nested: ``outer.inner``) -> 1-based line in the parsed text
 
 
-def load(text: str) -> YamlDocument:
-    """Parse one YAML document; raise YamlError with the line of the problem."""
+def load(text: str, first_line: int = 1) -> YamlDocument:
+    """Parse one YAML document; raise YamlError with the line of the problem. ``first_line``: the
+    line of the file the text starts on (front matter starts on the second), for every line that a
+    message names."""
     if "\t" in text and FastLoader is not StrictLoader:
         # libyaml accepts some tabs the strict parser refuses, and names none it refuses: the strict
         # parser gives the answer, and the message.
-        return _load_with(StrictLoader, text)
-    return _load_with(FastLoader, text)
+        return _load_with(StrictLoader, text, first_line - 1)
+    return _load_with(FastLoader, text, first_line - 1)
 
 
-def _load_with(loader_cls: type, text: str) -> YamlDocument:
+def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
     loader = loader_cls(text)
+    loader.line_shift = shift
     try:
         node = loader.get_single_node()
         if node is None:
@@ -98,15 +103,15 @@ def _load_with(loader_cls: type, text: str) -> YamlDocument:
         _key_lines(node, "", lines, depth=0)
         return YamlDocument(data, lines)
     except YamlError:
-        raise
+        raise  # lines shifted already
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
-        raise YamlError(_describe(exc), line) from None
+        raise YamlError(_describe(exc, shift), line + shift) from None
     except yaml.YAMLError as exc:
-        raise YamlError(f"invalid YAML: {exc}", 1) from None
+        raise YamlError(f"invalid YAML: {exc}", 1 + shift) from None
     except RecursionError:
-        raise YamlError("invalid YAML: nested too deeply", 1) from None
+        raise YamlError("invalid YAML: nested too deeply", 1 + shift) from None
     finally:
         loader.dispose()
 
@@ -125,7 +130,7 @@ def _key_lines(node: Node, prefix: str, lines: dict[str, int], depth: int) -> No
             _key_lines(value_node, name + ".", lines, depth + 1)
 
 
-def _describe(exc: yaml.MarkedYAMLError) -> str:
+def _describe(exc: yaml.MarkedYAMLError, shift: int = 0) -> str:
     problem = exc.problem or "syntax error"
     if "'\\t'" in problem or "\\t" in problem:
         problem = "a tab character where YAML allows none (use spaces)"
@@ -134,5 +139,5 @@ def _describe(exc: yaml.MarkedYAMLError) -> str:
     where = f" (column {exc.problem_mark.column + 1})" if exc.problem_mark is not None else ""
     if exc.context_mark is not None and exc.problem_mark is not None \
             and exc.context_mark.line != exc.problem_mark.line:
-        where += f", opened on line {exc.context_mark.line + 1}"
+        where += f", opened on line {exc.context_mark.line + 1 + shift}"
     return f"invalid YAML: {problem}{where}"

@@ -128,9 +128,9 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     except frontmatter.FrontMatterError as exc:
         return ParseResult(None, (Problem(display_path, exc.line, exc.message),))
     try:
-        doc = yamlio.load(parts.front_matter)
+        doc = yamlio.load(parts.front_matter, parts.yaml_line)
     except yamlio.YamlError as exc:
-        return ParseResult(None, (Problem(display_path, exc.line + parts.yaml_line - 1, exc.message),))
+        return ParseResult(None, (Problem(display_path, exc.line, exc.message),))
     meta = doc.data if doc.data is not None else {}
     if not isinstance(meta, dict):
         return ParseResult(None, (Problem(display_path, parts.yaml_line,

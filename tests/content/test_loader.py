@@ -115,6 +115,9 @@ def test_yaml_error_line_is_a_file_line():
     assert r.article is None
     assert r.problems[0].line >= 4
     assert "invalid YAML" in r.problems[0].message
+    assert r.problems[0].message.endswith("opened on line 4")  # every line a message names is the file's
+    dup = parse("---\ntitle: A\ndate: 2024-01-01\ntitle: B\n---\n").problems
+    assert [(p.line, p.message) for p in dup] == [(4, "duplicate key 'title' (first defined on line 2)")]
 
 
 def test_front_matter_must_be_a_mapping():
