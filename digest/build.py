@@ -339,9 +339,9 @@ DIGEST_MARKS = (".nojekyll", "sitemap.xml", "feeds.opml")  # every build writes 
 
 def _check_output_owner(config: SiteConfig, cache: Cache, from_option: bool) -> None:
     """Refuse to build into a folder that holds files digest did not make: a build removes what it
-    does not make from its output folder, so they would be lost (``--output ~/Documents``). A folder the cache knows, an
-    empty one (hidden files aside: a .git) and one with what every build writes (its cache deleted
-    since) are digest's."""
+    does not make from its output folder, so they would be lost (``--output ~/Documents``). A folder
+    the cache knows, an empty one (hidden files aside: a .git) and one with what every build writes
+    (its cache deleted since) are digest's."""
     out = config.output_path
     if str(out) in cache.state.outputs or not (out.exists() or out.is_symlink()):
         return

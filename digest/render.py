@@ -263,7 +263,7 @@ class Renderer:
                 ctx["edition"] = {"when": edition.when, "url": self.urls.url(edition.path),
                                   "title": self._title(edition), "time": self.edition_time(edition),
                                   "articles": [self.article(k) for k in shown], "total": len(edition.items)}
-                ctx["articles"] = [a for a in ctx["articles"] if a.key not in set(shown)]
+                ctx["articles"] = [a for a in ctx["articles"] if a.key not in edition.items]
         elif kind == "year":
             ctx["months"] = self._months(page)
         elif kind == "edition" and page.when is not None:
