@@ -223,11 +223,14 @@ class Renderer:
                 prev_url = self.urls.url(paginated(base, page.number - 1))
             if page.number < page.total:
                 next_url = self.urls.url(paginated(base, page.number + 1))
+        links = {rel: self.urls.url(p) for rel, p in page.links}
+        if page.kind == "edition":  # the previous and next editions: the head links them too
+            prev_url, next_url = links.get("prev"), links.get("next")
         return PageView(
             kind=page.kind, title=title, url=self.urls.url(page.path), absolute_url=self.urls.absolute(page.path),
             lang=lang, dir=text_direction(lang), description=description or self.config.description,
             number=page.number, total=page.total, prev_url=prev_url, next_url=next_url,
-            feeds=feeds + self._site_feeds, links={rel: self.urls.url(p) for rel, p in page.links}, when=page.when,
+            feeds=feeds + self._site_feeds, links=links, when=page.when,
         )
 
     def context(self, page: Page) -> dict[str, Any]:

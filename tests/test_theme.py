@@ -133,6 +133,8 @@ def test_daily_editions_archives_and_latest_edition_first(example: Site) -> None
     assert len(editions) >= 8
     middle = page(editions[3])
     assert attrs(middle, "//nav//a[@rel='prev']/@href") and attrs(middle, "//nav//a[@rel='next']/@href")
+    assert attrs(middle, "//head/link[@rel='prev']/@href") == attrs(middle, "//nav//a[@rel='prev']/@href")
+    assert attrs(middle, "//head/link[@rel='next']/@href") == attrs(middle, "//nav//a[@rel='next']/@href")
     newest = page(editions[-1])
     assert not attrs(newest, "//nav//a[@rel='next']/@href")
     assert page(example.out("2026/index.html")).xpath("//ul[@class='archive-months']/li")
