@@ -102,15 +102,20 @@ class Builder:
         set_jobs(self.options.jobs)
         problems = Problems()
         config = load_config(self.root, problems)
+        # site.yml's warnings: found again by every build, so not kept with the output's (``_unchanged``).
+        config_warnings = set(problems.items)
         if self.options.base_url:
             config = config.with_base_url(self.options.base_url)
         if self.options.output is not None:
             config = _with_output(config, self.options.output)
-        _check_folders(config, self.options.output is not None)
-        cache = self._cache(config)
-        if self.options.write:
-            _check_output_owner(config, cache, self.options.output is not None)
-        theme = Theme(config, keep_compiled=self.options.write)
+        try:
+            _check_folders(config, self.options.output is not None)
+            cache = self._cache(config)
+            if self.options.write:
+                _check_output_owner(config, cache, self.options.output is not None)
+            theme = Theme(config, keep_compiled=self.options.write)
+        except DigestError as exc:
+            raise DigestError([*problems.items, *exc.problems]) from None  # with site.yml's warnings
         now = self.options.now or datetime.now(config.tz)
 
         timings: list[tuple[str, float]] = []  # (stage, seconds)
@@ -202,7 +207,7 @@ class Builder:
         if self.options.write:
             out = cache.state.outputs[str(config.output_path)]
             out.inputs = inputs
-            out.warnings = problems.warnings
+            out.warnings = [p for p in problems.warnings if p not in config_warnings]
             # The page memo is the one this build handed to the cache, if the articles file is saved
             # with it (else the token matches no memo, and the next build hashes every page).
             out.context, out.memo = context_of(renderer), token
@@ -293,8 +298,7 @@ def _unchanged(config: SiteConfig, cache: Cache, inputs: str, now: datetime,
             return None
         if st.st_size != entry.size or st.st_mtime_ns != entry.mtime_ns:
             return None
-    known = set(problems.items)  # site.yml's warnings, found again by this build
-    problems.extend(p for p in out.warnings if p not in known)
+    problems.extend(out.warnings)  # besides site.yml's, which this build found again
     return BuildResult(config=config, pages=out.pages, feeds=out.feeds, files=len(out.manifest),
                        warnings=problems.warnings)
 

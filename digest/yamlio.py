@@ -92,7 +92,11 @@ def load(text: str, first_line: int = 1) -> YamlDocument:
 
 
 def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
-    loader = loader_cls(text)
+    try:
+        loader = loader_cls(text)  # the pure-Python reader checks the characters here
+    except yaml.reader.ReaderError as exc:
+        raise YamlError(f"invalid YAML: {exc.reason} (character {_code(exc.character)})",
+                        text.count("\n", 0, exc.position) + 1 + shift) from None
     loader.line_shift = shift
     try:
         node = loader.get_single_node()
@@ -108,12 +112,19 @@ def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else 1
         raise YamlError(_describe(exc, shift), line + shift) from None
+    except yaml.reader.ReaderError as exc:  # libyaml's: where, as a character position
+        raise YamlError(f"invalid YAML: {exc.reason} (character {_code(exc.character)})",
+                        text.count("\n", 0, exc.position) + 1 + shift) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", 1 + shift) from None
     except RecursionError:
         raise YamlError("invalid YAML: nested too deeply", 1 + shift) from None
     finally:
         loader.dispose()
+
+
+def _code(character: object) -> str:
+    return f"U+{character:04X}" if isinstance(character, int) else repr(character)
 
 
 def _key_lines(node: Node, prefix: str, lines: dict[str, int], depth: int) -> None:

@@ -51,12 +51,35 @@ def test_errors_and_warnings_of_site_yml_are_reported_together(tmp_path: Path) -
     assert [(p.line, p.severity) for p in info.value.problems] == [(1, "warning"), (2, "error")]
 
 
-def test_a_no_change_rebuild_prints_site_yml_warnings_once(site, cli) -> None:
+def test_a_no_change_rebuild_prints_site_yml_warnings_as_they_are_now(site, cli) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/\ntitel: typo\n")
     site.add("a.md", "A", source={"name": "Wire"})
     for _ in range(2):
         r = cli("build", "--site", str(site.root))
         assert r.code == 0 and r.err.count("unknown key 'titel'") == 1
+    # Lines moved, then the slip mended: site.yml's settings are the same, and so is the output, but
+    # what it says of site.yml is said afresh.
+    site.write("site.yml", "title: T\n\n\nbase_url: https://example.org/\ntitel: typo\n")
+    r = cli("build", "--site", str(site.root))
+    assert [line.split(": warning")[0].rsplit(":", 1)[1] for line in r.err.splitlines() if "titel" in line] == ["5"]
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\n")
+    assert "titel" not in cli("build", "--site", str(site.root)).err
+
+
+def test_site_yml_warnings_come_with_a_folder_or_theme_error(site, cli) -> None:
+    site.add("a.md", "A", source={"name": "Wire"})
+    for setting in ("cache_dir: public/c", "theme: nosuch"):
+        site.write("site.yml", f"title: T\nbase_url: https://example.org/\ntitel: x\n{setting}\n")
+        r = cli("check", "--site", str(site.root))
+        assert r.code == 1 and "unknown key 'titel'" in r.out and "1 error, 1 warning" in r.err, (r.out, r.err)
+
+
+def test_a_control_character_in_site_yml_is_a_located_error(tmp_path: Path) -> None:
+    for text, line in (("title: T\nb: \"\x07\"\n", 2), ("title: \"T\x07\"\nx:\t1\n", 1)):
+        with pytest.raises(DigestError) as info:
+            load_config(write(tmp_path, text))
+        (problem,) = info.value.problems
+        assert (problem.line, problem.message.endswith("(character U+0007)")) == (line, True), problem
 
 
 def test_theme_is_a_folder_name_and_language_a_language_code(tmp_path: Path) -> None:
