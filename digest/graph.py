@@ -18,6 +18,7 @@ from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory, InternalRef
 from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
+from digest.text import nfc
 from digest.urls import article_path, tag_path
 
 
@@ -71,6 +72,7 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
 
     related_refs: dict[str, tuple[str | ExternalStory, ...]] = {}
     link_targets: dict[str, tuple[str | None, ...]] = {}
+    keys = _NfcKeys(articles)
     for key in sorted(published):
         a = articles[key]
         refs: list[str | ExternalStory] = []
@@ -78,7 +80,7 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
             if isinstance(item, ExternalStory):
                 refs.append(item)
                 continue
-            target, problem = _find(item, a, articles, by_slug)
+            target, problem = _find(item, a, articles, by_slug, keys)
             if problem:
                 problems.append(problem)
             elif target and target != key and target not in refs:
@@ -92,10 +94,11 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
         targets: list[str | None] = []
         body = bodies.get(key)
         for link in body.links if body else ():
-            if link.target in articles:
-                targets.append(link.target)
-                if link.target not in published:
-                    other = articles[link.target]
+            found = link.target if link.target in articles else keys.get(nfc(link.target))
+            if found is not None:
+                targets.append(found)
+                if found not in published:
+                    other = articles[found]
                     why = "a draft" if other.draft else "scheduled for later"
                     problems.append(Problem(a.source_path, link.line,
                                             f"link to {link.written!r}: that article is {why}, so the link "
@@ -108,15 +111,31 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
     return Resolved(paths, related_refs, link_targets, tuple(problems))
 
 
+class _NfcKeys:
+    """Content keys by their NFC form, made when first asked: a file name typed in another form of
+    the same letters (macOS writes NFD) than the link to it."""
+
+    def __init__(self, articles: Mapping[str, Article]):
+        self.articles = articles
+        self._by_nfc: dict[str, str] | None = None
+
+    def get(self, key: str) -> str | None:
+        if self._by_nfc is None:
+            self._by_nfc = {nfc(k): k for k in self.articles}
+        return self._by_nfc.get(key)
+
+
 def _find(ref: InternalRef, article: Article, articles: Mapping[str, Article],
-          by_slug: Mapping[str, list[str]]) -> tuple[str | None, Problem | None]:
+          by_slug: Mapping[str, list[str]], keys: _NfcKeys) -> tuple[str | None, Problem | None]:
     text = ref.ref.strip()
-    if text.endswith(".md"):
+    if text.partition("#")[0].endswith(".md"):
         from digest.urls import resolve_relative
 
+        text = text.partition("#")[0]  # a related story is the article: no place in it
         for candidate in (resolve_relative(article.key, text), text.lstrip("/")):
-            if candidate in articles:
-                return candidate, None
+            found = candidate if candidate in articles else keys.get(nfc(candidate))
+            if found is not None:
+                return found, None
         return None, Problem(article.source_path, ref.line,
                              f"related story {text!r}: no such file under content/")
     matches = by_slug.get(text) or by_slug.get(text.strip("/").rsplit("/", 1)[-1], [])

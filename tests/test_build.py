@@ -231,6 +231,24 @@ def test_a_link_to_a_draft_warns(site: Site, cli) -> None:
     assert "live.md:10: warning: link to 'draft.md': that article is a draft" in r.err  # source: 3 lines
 
 
+def test_one_spelling_of_each_letter_whatever_the_keyboard_typed(site: Site, cli) -> None:
+    """क़ typed as one character or two, é as one or two: the same letters, for links, related stories,
+    titles and tags (text is read in Unicode's composed form, NFC; file names are matched in it too)."""
+    import unicodedata
+
+    decomposed = unicodedata.normalize("NFD", "café")
+    site.add(f"{decomposed}.md", "Caf\u00e9 क\u093cानून", tags=["क\u093cानून"], source={"name": "Wire"})
+    site.add("other.md", "\u0958ानून", tags=["\u0958ानून"], source={"name": "Wire"}, related=["café.md#menu"],
+             body="See [the café](café.md).")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0, r.err
+    other = page(site.out("2025/01/other/index.html"))
+    assert texts(other, "//h1") == [unicodedata.normalize("NFC", "\u0958ानून")]
+    assert [unquote(h) for h in attrs(other, "//div[@class='body']//a/@href")] == ["/2025/01/caf\u00e9/"]
+    assert "Café" in " ".join(texts(other, "//aside[@class='related']//a"))
+    assert len(list(site.out("tags").glob("*/index.html"))) == 1  # one tag, typed two ways
+
+
 def test_a_related_story_that_is_a_draft_or_scheduled_warns(site: Site, cli) -> None:
     site.add("draft.md", "Draft", draft=True, source={"name": "Wire"})
     site.add("later.md", "Later", date="2099-01-01", source={"name": "Wire"})

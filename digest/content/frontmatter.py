@@ -7,6 +7,7 @@ endings, and front matter closed by ``---`` or ``...``.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 _CLOSE = re.compile(r"^(?:---|\.\.\.)[ \t]*$", re.MULTILINE)
@@ -29,7 +30,7 @@ class SplitFile:
 
 
 def decode(data: bytes) -> str:
-    """Text of a content file, line endings normalised to LF."""
+    """Text of a content file, line endings normalised to LF, letters to Unicode's composed form (NFC)."""
     if b"\x00" in data[:8192]:
         raise FrontMatterError("not a text file (it contains NUL bytes); is it a binary file with a .md name?")
     try:
@@ -44,6 +45,8 @@ def decode(data: bytes) -> str:
         text = _CONTROL.sub("", text)
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not unicodedata.is_normalized("NFC", text):  # one spelling of each letter (क़ typed two ways)
+        text = unicodedata.normalize("NFC", text)
     return text
 
 
