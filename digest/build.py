@@ -149,6 +149,10 @@ class Builder:
         tags = graph.build_tags(config, live, order)
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         static = static_sources(config, theme)
+        for source in static.values():
+            if source.suffix.lower() in (".markdown", ".mdown", ".mkd") and source.is_relative_to(config.content_path):
+                problems.warning(source, 1, "only .md files are articles: this one is published as it is "
+                                            "(rename it to .md to make it an article)")
         live_bodies = {k: bodies[k] for k in published}
         problems.extend(link_problems(live, live_bodies, resolved.link_targets,
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))

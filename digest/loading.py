@@ -25,7 +25,7 @@ from digest.content.model import Article
 from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, feature_tags, features
-from digest.text import minutes_to_read, script_words, strip_tags, truncate
+from digest.text import cjk_characters, minutes_to_read, script_words, strip_tags, truncate
 from digest.weighting import feature_signature
 
 SUMMARY_LIMIT = 300
@@ -81,8 +81,9 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     stop = builtin_stop_words() | frozenset(w.casefold() for w in rc.stop_words)
     feats = features(a.title, summary, body.text, a.tag_keys, a.lang, rc, stop)
     devanagari, other = script_words(body.text)
+    cjk = cjk_characters(body.text)
     info = replace(body, html="", text="", first_paragraph="", summary=summary, summary_html=summary_html,
-                   words=devanagari + other, minutes=minutes_to_read(devanagari, other))
+                   words=devanagari + other + cjk, minutes=minutes_to_read(devanagari, other, cjk))
     warnings = (*result.problems, *article_problems(a), *body_problems(a, a.body), *html_problems(a, body))
     # The Markdown source is not needed any more: the cache keeps the HTML only.
     parsed = Parsed(ParseResult(replace(a, body=""), warnings), info, feature_signature(feats))

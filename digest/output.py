@@ -315,7 +315,9 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
 
             search.index(r, writer, writer.staging.parent / f".{out_dir.name}.search-{os.getpid()}",
                          refresh=search_refresh)
-        _write_extras(r, static, writer, specs, memo)
+        for rel, source in _write_extras(r, static, writer, specs, memo):
+            problems.warning(source, 1, f"is not published: the site's own /{rel} takes its place (rename or "
+                                        "move the file)")
         written, removed = writer.commit()
     except BaseException:
         if early is not None:
@@ -361,7 +363,9 @@ def _dedupe_template_errors(problems: Problems) -> None:
 
 
 def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: list[feeds.FeedSpec],
-                  memo: Any) -> None:
+                  memo: Any) -> list[tuple[str, Path]]:
+    """The sitemap, robots.txt, the OPML list, .nojekyll, CNAME and the static files; returns the
+    static files that a generated file of the same name keeps out: (output path, source)."""
     config = r.config
     m = r.model
     entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
@@ -383,10 +387,13 @@ def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: l
     writer.write(".nojekyll", b"")
     if config.cname:
         writer.write("CNAME", (config.cname + "\n").encode())
+    shadowed = []
     for rel, source in sorted(static.items()):
         if rel in writer.new:
-            continue  # a generated file wins over a static file of the same name
+            shadowed.append((rel, source))  # a generated file wins over a static file of the same name
+            continue
         writer.copy(rel, source)
+    return shadowed
 
 
 GENERATED = ("sitemap.xml", "robots.txt", "feeds.opml", ".nojekyll", "CNAME", "feed.xml", "atom.xml", "feed.json")

@@ -38,9 +38,16 @@ def slugify(text: str, *, lower: bool = True, entities: bool = True) -> str:
     text = nfc(html.unescape(text) if entities else text)  # entities=False: the caller decoded them
     if lower:
         text = text.lower()
-    return _NON_WORD.sub("-", text).strip("-")
+    slug = _NON_WORD.sub("-", _VARIATION.sub("", text))
+    if "\u200c" in slug or "\u200d" in slug:  # a joiner joins letters, or goes (emoji: 👨‍👩‍👧)
+        slug = _DASHES.sub("-", _LOOSE_JOINER.sub("-", slug))
+    return slug.strip("-")
 
 
+# Emoji variation selectors (the invisible U+FE0F of ☀️) are no part of a name.
+_VARIATION = regex.compile("[\ufe00-\ufe0f\U000e0100-\U000e01ef]")
+_LOOSE_JOINER = regex.compile(r"(?<![\p{L}\p{M}\p{N}])[\u200c\u200d]+|[\u200c\u200d]+(?![\p{L}\p{M}\p{N}])")
+_DASHES = regex.compile("-{2,}")
 _SHARP = regex.compile(rf"(?<=[a-z])#(?![{WORD_CHARS}])")  # C#, F#: not a hashtag's mark (#MeToo)
 _PLUS = regex.compile(r"\+")
 
@@ -54,6 +61,17 @@ def tag_key(tag: str) -> str:
     if "+" in text or "#" in text:
         text = _PLUS.sub(" plus ", _SHARP.sub(" sharp ", text))
     return slugify(text, entities=False)
+
+
+def shorten_slug(slug: str, max_bytes: int) -> str:
+    """A slug cut to at most ``max_bytes`` of UTF-8, at a dash between words when there is one."""
+    data = slug.encode("utf-8")
+    if len(data) <= max_bytes:
+        return slug
+    cut = data[:max_bytes].decode("utf-8", "ignore")
+    if "-" in cut and slug[len(cut)] != "-":
+        cut = cut.rsplit("-", 1)[0]
+    return cut.strip("-")
 
 
 def clean_tag(tag: str) -> str:
@@ -77,14 +95,24 @@ def truncate(text: str, limit: int) -> str:
     if len(text) <= limit:
         return text
     cut = text[:limit].rsplit(" ", 1)[0].rstrip(" ,;:-–—")
-    return (cut or text[:limit]) + "…"
+    if len(cut) < limit // 2:  # scripts written without spaces (Chinese, Japanese): cut at the limit
+        cut = text[:limit]
+    return cut + "…"
 
 
-def minutes_to_read(devanagari: int, other: int) -> int:
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+
+
+def cjk_characters(text: str) -> int:
+    """Characters of the scripts written without spaces between words (Chinese, Japanese kana)."""
+    return len(_CJK.findall(text)) if text and max(text) >= "\u3040" else 0
+
+
+def minutes_to_read(devanagari: int, other: int, cjk: int = 0) -> int:
     """Minutes to read, per script, from the counts of ``script_words``: about 230 words a minute in
-    Latin prose and 160 in Devanagari (shorter words, read more slowly each); mixed text counts each
-    word at its own script's rate."""
-    return max(1, round(devanagari / 160 + other / 230))
+    Latin prose and 160 in Devanagari (shorter words, read more slowly each), and 500 characters of
+    Chinese or Japanese (``cjk_characters``); mixed text counts each word at its own script's rate."""
+    return max(1, round(devanagari / 160 + other / 230 + cjk / 500))
 
 
 def script_words(text: str) -> tuple[int, int]:

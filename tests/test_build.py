@@ -249,6 +249,20 @@ def test_one_spelling_of_each_letter_whatever_the_keyboard_typed(site: Site, cli
     assert len(list(site.out("tags").glob("*/index.html"))) == 1  # one tag, typed two ways
 
 
+def test_files_that_are_not_published_as_they_look_are_said(site: Site, cli) -> None:
+    site.add("a.md", "A", source={"name": "Wire"})
+    site.write("content/feed.xml", "<rss>mine</rss>")
+    site.write("content/2025/04/story.markdown", "---\ntitle: Story\n---\nText.\n")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0
+    said = sorted(line.split(": warning: ")[1] for line in r.err.splitlines() if ": warning: " in line
+                  and ("feed.xml" in line or "story.markdown" in line))
+    assert said == ["is not published: the site's own /feed.xml takes its place (rename or move the file)",
+                    "only .md files are articles: this one is published as it is (rename it to .md to make it "
+                    "an article)"]
+    assert "<rss>mine</rss>" not in site.read("feed.xml")
+
+
 def test_a_related_story_that_is_a_draft_or_scheduled_warns(site: Site, cli) -> None:
     site.add("draft.md", "Draft", draft=True, source={"name": "Wire"})
     site.add("later.md", "Later", date="2099-01-01", source={"name": "Wire"})

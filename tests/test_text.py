@@ -97,3 +97,35 @@ def test_words_are_counted_by_the_script_they_begin_with(text: str):
     words_ = text.split()
     devanagari = sum(1 for w in words_ if "\u0900" <= w[0] <= "\u097f")
     assert script_words(text) == (devanagari, len(words_) - devanagari)
+
+
+def test_slugs_drop_emoji_selectors_and_loose_joiners_but_keep_joined_letters():
+    assert slugify("☀️ weather") == slugify("weather ☀") == "weather"  # one tag, not two that look alike
+    assert slugify("❤️") == slugify("🚀") == ""  # nothing to make a URL from
+    assert slugify("👨\u200d👩\u200d👧 family") == "family"
+    assert slugify("\u200cabc\u200c") == "abc"
+    assert slugify("क्\u200dष") == "क्\u200dष"  # a joiner between letters is part of the word
+
+
+def test_shorten_slug_cuts_between_words_within_the_bytes():
+    from digest.text import shorten_slug
+
+    hindi = "-".join(["समाचार"] * 30)
+    short = shorten_slug(hindi, 120)
+    assert len(short.encode()) <= 120 and short == "-".join(["समाचार"] * 6)
+    assert shorten_slug("kim-jong-un-visits", 12) == "kim-jong-un" and shorten_slug("abc", 12) == "abc"
+    assert shorten_slug("a" * 300, 120) == "a" * 120  # one long word: cut inside it
+
+
+def test_text_without_spaces_is_cut_and_timed_by_its_characters():
+    chinese = "新华社 北京1月17日电 " + "广州市今天遭遇强台风袭击，全市停课停工，交通受到严重影响。" * 40
+    assert truncate(chinese, 300) == chinese[:300] + "…"  # not "新华社 北京1月17日电…"
+    assert truncate("one two three four", 9) == "one two…"  # spaced text: between words, as ever
+    import unicodedata
+
+    from digest.text import cjk_characters
+
+    han = sum(1 for c in chinese if unicodedata.name(c, "").startswith("CJK UNIFIED IDEOGRAPH"))
+    assert cjk_characters(chinese) == han and cjk_characters("plain text, हिंदी") == 0
+    assert cjk_characters("ひらがなとカタカナ") == 9
+    assert minutes_to_read(*script_words(chinese), cjk_characters(chinese)) == 2  # 500 characters a minute

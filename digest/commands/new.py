@@ -13,9 +13,9 @@ from digest.config import SiteConfig, load_config
 from digest.content.dates import DateError, parse_date
 from digest.content.loader import LANG_CODE, discover
 from digest.errors import DigestError
-from digest.text import slugify, truncate
+from digest.text import shorten_slug, slugify
 
-SLUG_LIMIT = 80
+SLUG_BYTES = 120  # a slug made from a long title: 40 Devanagari or 120 Latin letters, cut between words
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -77,7 +77,7 @@ def run(args: argparse.Namespace) -> int:
         raise DigestError(f"--lang: {args.lang[:40]!r} is not a language code such as hi, en or en-IN",
                           "<command line>", 1)
     slug = slugify(args.slug or title)
-    slug = truncate(slug, SLUG_LIMIT).rstrip("…-") if len(slug) > SLUG_LIMIT else slug
+    slug = shorten_slug(slug, SLUG_BYTES)
     if not slug:
         raise DigestError("cannot make a slug from this title; pass --slug", "<command line>", 1)
     path = target_path(config, when, slug)

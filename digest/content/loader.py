@@ -30,6 +30,7 @@ KNOWN_KEYS = frozenset({
     "slug", "draft", "image", "image_alt", "author", "authors", "updated",
 })
 IGNORED_DIRS = frozenset({"node_modules", "__pycache__"})
+URL_SEGMENT_BYTES = 200  # a slug or tag is a folder name (at most 255 bytes on most file systems), with room to spare
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,12 +167,20 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
             updated = parse_date(meta["updated"], settings.tz).astimezone(settings.tz)
         except DateError as exc:
             r.error("updated", str(exc))
+        if updated is not None and date is not None and updated < date:
+            r.warning("updated", f"updated ({updated:%Y-%m-%d %H:%M}) is before the article's date "
+                                 f"({date:%Y-%m-%d %H:%M}): correct it, or leave it out")
+            updated = None  # shown nowhere: not "Updated" before it was published
 
     slug_value = r.text("slug")
     slug = slugify(slug_value) if slug_value else slugify(strip_date_prefix(stem))
     if not slug:
         r.error("slug" if slug_value else "title", "cannot make a URL slug from "
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
+    elif len(slug.encode("utf-8")) > URL_SEGMENT_BYTES:
+        r.error("slug" if slug_value else "title", f"the URL slug {slug[:40]!r}... is {len(slug.encode('utf-8'))} "
+                f"bytes long, and a folder name may hold {URL_SEGMENT_BYTES} (about 66 Devanagari or 200 Latin "
+                "letters): set a shorter 'slug:'")
 
     lang = (r.text("lang") or settings.language).replace("_", "-")  # hi_IN is hi-IN: an HTML lang is BCP 47
     if not LANG_CODE.match(lang):
@@ -268,7 +277,14 @@ def _tags(r: _Reader) -> tuple[str, ...]:
             continue
         tag = clean_tag(item)
         k = tag_key(tag)
-        if not tag or not k:
+        if not tag:
+            continue
+        if not k:
+            r.warning("tags", f"tag {tag[:40]!r} has no letter or digit to make its URL from: left out")
+            continue
+        if len(k.encode("utf-8")) > URL_SEGMENT_BYTES:
+            r.error("tags", f"tag {tag[:40]!r}... is too long for a URL ({len(k.encode('utf-8'))} bytes; a folder "
+                    f"name may hold {URL_SEGMENT_BYTES}): shorten it")
             continue
         if k not in seen:
             seen.add(k)

@@ -148,3 +148,23 @@ def test_related_item_without_url():
     r = parse("---\ntitle: A\ndate: 2024-01-01\nrelated:\n  - title: Lost\n---\n")
     assert r.article is None
     assert r.problems[0].line == 5
+
+
+def test_slugs_and_tags_too_long_for_a_folder_name_are_errors_and_empty_tags_warn():
+    long_slug = "-".join(["समाचार"] * 12)  # 72 letters, 215 bytes
+    r = parse(f"---\ntitle: A\ndate: 2024-01-01\nslug: {long_slug}\n---\n")
+    assert r.article is None and r.problems[0].line == 4 and "bytes long" in r.problems[0].message
+    r = parse("---\ntitle: A\ndate: 2024-01-01\ntags: [" + " ".join(["लंबा टैग"] * 12) + ", ok]\n---\n")
+    assert r.article is None and [p.line for p in r.problems] == [4] and "too long for a URL" in r.problems[0].message
+    r = parse("---\ntitle: A\ndate: 2024-01-01\ntags: [🚀, ok]\n---\n")
+    assert r.article is not None and r.article.tags == ("ok",)
+    assert [(p.line, p.severity, p.message) for p in r.problems] == [
+        (4, "warning", "tag '🚀' has no letter or digit to make its URL from: left out")]
+
+
+def test_an_update_before_the_date_warns_and_is_not_shown():
+    r = parse("---\ntitle: A\ndate: 2025-03-10 09:00:00 +0530\nupdated: 2025-03-01\n---\n")
+    assert r.article is not None and r.article.updated is None
+    assert [(p.line, p.severity, p.message) for p in r.problems] == [
+        (4, "warning", "updated (2025-03-01 00:00) is before the article's date (2025-03-10 09:00): correct it, "
+                       "or leave it out")]
