@@ -141,7 +141,11 @@ class Builder:
                      if (self.options.drafts or not a.draft) and (self.options.future or a.date <= now)}
         resolved = graph.resolve(config, articles, published, bodies)
         problems.extend(resolved.problems)
-        problems.raise_if_errors()
+        # A build stops at the first stage with errors; digest check goes on, to report every problem
+        # (what a missing article leaves out is simply not there).
+        stop = self.options.write
+        if stop:
+            problems.raise_if_errors()
         lap("resolve")
 
         live = {k: articles[k] for k in published}
@@ -156,7 +160,8 @@ class Builder:
         live_bodies = {k: bodies[k] for k in published}
         problems.extend(link_problems(live, live_bodies, resolved.link_targets,
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))
-        problems.raise_if_errors()
+        if stop:
+            problems.raise_if_errors()
         lap("pages")
         # The site without its related stories and threads, which only article pages show.
         model = graph.SiteModel(
@@ -178,7 +183,8 @@ class Builder:
             preload()  # a long-lived builder imports scipy once; a one-off edit build does without
         try:
             blocks = related_and_threads(config, live, order, loaded.features, resolved, cache, problems)
-            problems.raise_if_errors()
+            if stop:
+                problems.raise_if_errors()
             model = replace(model, related=blocks.related, threads=blocks.threads)
             previous, token = None, None
             # A one-off build's page memo (a long-lived one keeps more in memory: fingerprints.Memo).

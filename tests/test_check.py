@@ -100,6 +100,14 @@ def test_a_tag_named_in_prose_that_would_swallow_the_page_is_reported(site: Site
                      for tag in ("H1", "H2")]
 
 
+def test_check_reports_the_warnings_beside_an_error(site: Site, cli) -> None:
+    site.write("content/a.md", article("A", source=SOURCE, body="![m](nothere.png)"))
+    site.write("content/b.md", article("B", source=SOURCE, related=["nosuch"]))
+    r = cli("check", "--site", str(site.root))
+    assert r.code == 1 and "1 error, 1 warning" in r.err
+    assert [(f, sev) for f, _, sev, m in problems(r.out)] == [("a.md", "warning"), ("b.md", "error")]
+
+
 def test_the_same_story_filed_twice(site: Site, cli) -> None:
     body = ("The state cabinet approved a new irrigation scheme for drought-hit districts on Monday, "
             "promising canal repairs, solar pumps and check dams before the next sowing season. " * 3)
