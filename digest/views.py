@@ -35,6 +35,10 @@ class Link:
     key: str = ""
     lang: str = ""  # a tag's (graph.Tag.lang)
 
+    @property
+    def dir(self) -> str:
+        return text_direction(self.lang) if self.lang else ""
+
 
 @dataclass(frozen=True, slots=True)
 class SourceView:

@@ -171,12 +171,23 @@ def test_a_tag_speaks_the_language_of_most_of_its_stories(site: Site, cli) -> No
     assert cli("build", "--site", str(site.root)).code == 0
     rail = page(site.out("tags/रेल/index.html"))
     assert attrs(rail, "//h1/span[not(@class)]/@lang") == ["hi"]  # the name, in the English page
+    assert attrs(rail, "//h1/span[not(@class)]/@dir") == ["ltr"]
     assert etree.fromstring(site.out("tags/रेल/feed.xml").read_bytes()).findtext("channel/language") == "hi"
     budget = page(site.out("tags/budget/index.html"))  # one story each way: the site's language wins
     assert attrs(budget, "//h1/span[not(@class)]/@lang") == []
     assert etree.fromstring(site.out("tags/budget/feed.xml").read_bytes()).findtext("channel/language") == "en"
     index = page(site.out("tags/index.html"))
     assert {a.text: a.get("lang") for a in index.xpath("//ul[@class='tag-index']//a")} == {"रेल": "hi", "Budget": None}
+
+
+def test_a_right_to_left_tag_is_marked_so(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: en\n")
+    site.add("a.md", "خبر", lang="ur", tags=["پاکستان"], source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    tag = page(next(site.out("tags").glob("*/index.html")))
+    assert [(s.get("lang"), s.get("dir")) for s in tag.xpath("//h1/span[not(@class)]")] == [("ur", "rtl")]
+    index = page(site.out("tags/index.html"))
+    assert [(a.get("lang"), a.get("dir")) for a in index.xpath("//ul[@class='tag-index']//a")] == [("ur", "rtl")]
 
 
 def test_the_source_link_reads_naturally_in_each_language(site: Site, cli) -> None:
