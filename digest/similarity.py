@@ -33,11 +33,13 @@ from importlib import resources
 from itertools import accumulate, repeat
 from typing import Any, NamedTuple
 
+import regex
+
 from digest.arrays import order_rows
 from digest.config import RelatedConfig
 from digest.related import RelatedItem, item_from_fields
 from digest.similarity_index import ROUND, TOP_TERMS, SimilarityIndex
-from digest.text import WORD
+from digest.text import CJK, WORD
 from digest.weighting import MAX_DF_RATIO, term_ids
 
 OTHER_LANGUAGE_FACTOR = 0.5
@@ -61,7 +63,37 @@ def builtin_stop_words() -> frozenset[str]:
 
 def term_counts(text: str, stop: frozenset[str]) -> Counter[str]:
     """Case-folded whole words with their counts; stop words, single letters and numbers dropped."""
-    return _counted(WORD.findall(text.casefold()), stop)
+    return _counted(_words(text.casefold()), stop)
+
+
+# Chinese and Japanese are written without spaces: a run of their characters is split into the
+# pairs of characters it holds (as search engines do), so that two stories share terms as they
+# share words.
+_NO_SPACES = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u30fc]+")  # (ー: of both kana)
+
+
+def _words(text: str) -> list[str]:
+    """The words of case-folded text (``WORD``), runs of Chinese or Japanese in pairs of characters."""
+    found = WORD.findall(text)
+    return _split_runs(found) if CJK.search(text) else found
+
+
+def _split_runs(words: list[str]) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        if not _NO_SPACES.search(word):
+            out.append(word)
+            continue
+        at = 0
+        for m in _NO_SPACES.finditer(word):
+            if m.start() > at:
+                out.append(word[at:m.start()])
+            run = m.group()
+            out.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+            at = m.end()
+        if at < len(word):
+            out.append(word[at:])
+    return out
 
 
 def _counted(words: list[str], stop: frozenset[str]) -> Counter[str]:
@@ -170,8 +202,8 @@ def features(title: str, summary: str, body_text: str, tag_keys: Iterable[str], 
 
     w = config.weights
     opening, body_words = _body_words(body_text)
-    counts = _weighted_counts([(WORD.findall(title.casefold()), w.title),
-                               (WORD.findall(summary.casefold()), w.summary), (body_words, w.body)], stop)
+    counts = _weighted_counts([(_words(title.casefold()), w.title),
+                               (_words(summary.casefold()), w.summary), (body_words, w.body)], stop)
     terms = sorted(counts)
     starts = array("I", accumulate(map(len, terms), lambda at, size: at + size + 1, initial=0))
     return Features(" ".join(terms), array("d", map(counts.__getitem__, terms)).tobytes(),
@@ -189,18 +221,22 @@ def _body_words(text: str) -> tuple[list[str], list[str]]:
     each part of the text read once."""
     head_text = text[:SKETCH_CHARS].casefold()
     head = WORD.findall(head_text)
+    runs = CJK.search(text) is not None  # Chinese or Japanese in it (``_words``)
     if len(text) <= SKETCH_CHARS:
+        head = _split_runs(head) if runs else head
         return head, head
     tail_text = text[SKETCH_CHARS:].casefold()  # casefold maps each character on its own
     tail = WORD.findall(tail_text)
     if head and tail and WORD.match(head_text[-1]) and WORD.match(tail_text[0]):
-        return head, [*head[:-1], head[-1] + tail[0], *tail[1:]]  # a word across the cut is one word
-    return head, head + tail
+        whole = [*head[:-1], head[-1] + tail[0], *tail[1:]]  # a word across the cut is one word
+    else:
+        whole = head + tail
+    return (_split_runs(head), _split_runs(whole)) if runs else (head, whole)
 
 
 def shingle_sketch(text: str) -> bytes:
     """A bottom-k sketch of the text's word 4-grams: enough to tell a copy from a follow-up."""
-    return _sketch(WORD.findall(text[:SKETCH_CHARS].casefold()))  # the opening is enough to recognise a copy
+    return _sketch(_words(text[:SKETCH_CHARS].casefold()))  # the opening is enough to recognise a copy
 
 
 def _sketch(words: list[str]) -> bytes:

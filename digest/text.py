@@ -100,12 +100,12 @@ def truncate(text: str, limit: int) -> str:
     return cut + "…"
 
 
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana and ideographs
 
 
 def cjk_characters(text: str) -> int:
     """Characters of the scripts written without spaces between words (Chinese, Japanese kana)."""
-    return len(_CJK.findall(text)) if text and max(text) >= "\u3040" else 0
+    return len(CJK.findall(text)) if CJK.search(text) else 0
 
 
 def minutes_to_read(devanagari: int, other: int, cjk: int = 0) -> int:

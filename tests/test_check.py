@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC
 
+import lxml.html
 import pytest
 
 from tests.conftest import Site, article
@@ -118,6 +119,26 @@ def test_the_same_story_filed_twice(site: Site, cli) -> None:
     dupes = [p for p in problems(r.out) if "near-duplicate" in p[3]]
     assert len(dupes) == 1
     assert dupes[0][0] == "again.md" and "first.md" in dupes[0][3]
+
+
+def test_the_same_chinese_story_filed_twice_and_related_ones(site: Site, cli) -> None:
+    typhoon = "强台风今天登陆广州，全市停课停工，地铁停运，机场取消航班，居民储备食物和饮用水。"
+    site.add("2025/01/a.md", "广州台风", source=SOURCE, lang="zh", body=typhoon * 3)
+    site.add("2025/01/b.md", "台风登陆广州", source=SOURCE, lang="zh", date="2025-01-11", body=typhoon * 3)
+    site.add("2025/01/c.md", "广州台风过后", source=SOURCE, lang="zh", date="2025-01-12",
+             body="台风过后，广州地铁恢复运营，机场航班陆续恢复，全市复课复工。" * 3)
+    site.add("2025/01/d.md", "股市上涨", source=SOURCE, lang="zh", date="2025-01-13",
+             body="今天股市大幅上涨，投资者信心回升，银行股领涨，成交量明显放大。" * 3)
+    r = cli("check", "--site", str(site.root))
+    dupes = [p for p in problems(r.out) if "near-duplicate" in p[3]]
+    assert [(p[0], "a.md" in p[3]) for p in dupes] == [("b.md", True)]
+    assert cli("build", "--site", str(site.root)).code == 0
+    aside = lxml.html.fromstring(site.out("2025/01/c/index.html").read_bytes()).xpath("//aside[@class='related']//li")
+    found = {li.xpath("string(a)"): li.get("class") for li in aside}
+    # A typhoon story by its text (the second copy of the same story is not listed again); the stock
+    # market only as the nearest in time, if at all.
+    assert "related-item similar" in (found.get("台风登陆广州"), found.get("广州台风"))
+    assert found.get("股市上涨", "related-item recent") == "related-item recent"
 
 
 def test_two_fresh_stubs_are_not_the_same_story(site: Site, cli) -> None:

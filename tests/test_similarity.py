@@ -38,6 +38,13 @@ def test_hindi_words_stay_whole_and_stop_words_go():
     assert "क" not in counts and "म" not in counts  # what re's \w would have cut "किम" into
 
 
+def test_chinese_and_japanese_runs_count_by_pairs_of_characters():
+    counts = term_counts("广州遭遇强台风。广州停课。", STOP)
+    assert counts["广州"] == 2 and counts["台风"] == 1 and "广州遭遇强台风" not in counts
+    assert set(term_counts("東京タワー", STOP)) == {"東京", "京タ", "タワ", "ワー"}
+    assert set(term_counts("Kim Jong Un किम", STOP)) == {"kim", "jong", "un", "किम"}  # spaced scripts as ever
+
+
 def test_english_words_case_folded_and_stop_words_go():
     counts = term_counts("The Budget and the BUDGET: a plan for 2025 budgets.", STOP)
     assert counts["budget"] == 2 and counts["budgets"] == 1
