@@ -10,8 +10,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from digest.cli import main
+
+# Property tests judge results, not speed: on a loaded CI machine an example may take longer than
+# Hypothesis's default deadline (200 ms) without anything being wrong.
+settings.register_profile("digest", deadline=None)
+settings.load_profile("digest")
 
 REPO = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
