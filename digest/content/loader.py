@@ -30,7 +30,7 @@ KNOWN_KEYS = frozenset({
     "slug", "draft", "image", "image_alt", "author", "authors", "updated",
 })
 IGNORED_DIRS = frozenset({"node_modules", "__pycache__"})
-URL_SEGMENT_BYTES = 200  # a slug or tag is a folder name (at most 255 bytes on most file systems), with room to spare
+URL_SEGMENT_BYTES = 240  # a slug or tag is a folder name: at most 255 bytes on most file systems, with ".html"
 
 
 @dataclass(frozen=True, slots=True)
@@ -179,7 +179,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
     elif len(slug.encode("utf-8")) > URL_SEGMENT_BYTES:
         r.error("slug" if slug_value else "title", f"the URL slug {slug[:40]!r}... is {len(slug.encode('utf-8'))} "
-                f"bytes long, and a folder name may hold {URL_SEGMENT_BYTES} (about 66 Devanagari or 200 Latin "
+                f"bytes long, and a folder name may hold {URL_SEGMENT_BYTES} (about 80 Devanagari or 240 Latin "
                 "letters): set a shorter 'slug:'")
 
     lang = (r.text("lang") or settings.language).replace("_", "-")  # hi_IN is hi-IN: an HTML lang is BCP 47
