@@ -187,10 +187,15 @@ def markdown() -> MarkdownIt:
     return _MD
 
 
+def _new_env(key: str, first_line: int) -> dict[str, Any]:
+    """What ``_collect`` fills in while a text renders."""
+    return {"key": key, "line": first_line, "links": [], "files": [], "texts": [], "anchors": [],
+            "self_links": [], "unclosed": [], "first": None, "raw_html": False}
+
+
 def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = False) -> RenderedBody:
     """Render an article body; ``first_line`` is the file line where the body starts."""
-    env: dict[str, Any] = {"key": key, "line": first_line, "links": [], "files": [], "texts": [],
-                           "anchors": [], "self_links": [], "unclosed": [], "first": None, "raw_html": False}
+    env = _new_env(key, first_line)
     md = markdown()
     html = md.render(body, env)
     first = ""
@@ -209,9 +214,7 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
 
 def render_inline(text: str, *, unsafe_html: bool = False) -> str:
     """A one-line field (a summary) as inline HTML, sanitised like a body."""
-    tokens = markdown().parseInline(text, {"key": "", "line": 1, "links": [], "files": [], "texts": [],
-                                           "anchors": [], "self_links": [], "unclosed": [], "first": None,
-                                           "raw_html": False})
+    tokens = markdown().parseInline(text, _new_env("", 1))
     html = markdown().renderer.render(tokens, markdown().options, {})
     if "<" in text and not unsafe_html:
         html = sanitize(html)

@@ -14,6 +14,7 @@ from digest.cache import Cache
 from digest.checks import duplicate_problems
 from digest.config import SiteConfig
 from digest.content.model import Article, ExternalStory
+from digest.editions import edition_pages
 from digest.errors import Problems
 from digest.graph import Page, Resolved, Tag, list_pages
 from digest.related import THREAD_SIMILARITY, RelatedItem, RelatedTable, merge, threads
@@ -29,8 +30,6 @@ def make_pages(config: SiteConfig, articles: Mapping[str, Article], order: tuple
         pages += list_pages("tag", tag.path, tag.articles, config.per_page, "tag.html", key=tag.key,
                             title=tag.name)
     pages.append(Page("tags", "/tags/", "tags.html", title="Tags"))
-    from digest.editions import edition_pages
-
     pages += edition_pages(config, articles, order)  # the year and month archives, with editions: none too
     if config.search.enabled:
         pages.append(Page("search", "/search/", "search.html", title="Search"))

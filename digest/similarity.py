@@ -33,13 +33,11 @@ from importlib import resources
 from itertools import accumulate, repeat
 from typing import Any, NamedTuple
 
-import regex
-
 from digest.arrays import order_rows
 from digest.config import RelatedConfig
 from digest.related import RelatedItem, item_from_fields
 from digest.similarity_index import ROUND, TOP_TERMS, SimilarityIndex
-from digest.text import CJK, WORD
+from digest.text import CJK, CJK_RUN, WORD
 from digest.weighting import MAX_DF_RATIO, term_ids
 
 OTHER_LANGUAGE_FACTOR = 0.5
@@ -66,12 +64,9 @@ def term_counts(text: str, stop: frozenset[str]) -> Counter[str]:
     return _counted(_words(text.casefold()), stop)
 
 
-# Chinese and Japanese are written without spaces: a run of their characters is split into the
-# pairs of characters it holds (as search engines do), so that two stories share terms as they
-# share words.
-_NO_SPACES = regex.compile(r"[\p{Han}\p{Hiragana}\p{Katakana}\u30fc]+")  # (ー: of both kana)
-
-
+# Chinese and Japanese are written without spaces: a run of their characters (``text.CJK_RUN``) is
+# split into the pairs of characters it holds (as search engines do), so that two stories share terms
+# as they share words.
 def _words(text: str) -> list[str]:
     """The words of case-folded text (``WORD``), runs of Chinese or Japanese in pairs of characters."""
     found = WORD.findall(text)
@@ -81,11 +76,11 @@ def _words(text: str) -> list[str]:
 def _split_runs(words: list[str]) -> list[str]:
     out: list[str] = []
     for word in words:
-        if not _NO_SPACES.search(word):
+        if not CJK_RUN.search(word):
             out.append(word)
             continue
         at = 0
-        for m in _NO_SPACES.finditer(word):
+        for m in CJK_RUN.finditer(word):
             if m.start() > at:
                 out.append(word[at:m.start()])
             run = m.group()

@@ -100,12 +100,15 @@ def truncate(text: str, limit: int) -> str:
     return cut + "…"
 
 
-CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")  # kana and ideographs
+# Kana and ideographs: the scripts written without spaces between words (Chinese, Japanese).
+_CJK_CHARS = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+CJK = re.compile(f"[{_CJK_CHARS}]")
+CJK_RUN = re.compile(f"[{_CJK_CHARS}]+")
 
 
 def cjk_characters(text: str) -> int:
-    """Characters of the scripts written without spaces between words (Chinese, Japanese kana)."""
-    return len(CJK.findall(text)) if CJK.search(text) else 0
+    """Characters of Chinese and Japanese in the text (``CJK``)."""
+    return len(CJK.findall(text))
 
 
 def minutes_to_read(devanagari: int, other: int, cjk: int = 0) -> int:

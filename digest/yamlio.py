@@ -95,8 +95,7 @@ def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
     try:
         loader = loader_cls(text)  # the pure-Python reader checks the characters here
     except yaml.reader.ReaderError as exc:
-        raise YamlError(f"invalid YAML: {exc.reason} (character {_code(exc.character)})",
-                        text.count("\n", 0, exc.position) + 1 + shift) from None
+        raise _reader_error(exc, text, shift) from None
     loader.line_shift = shift
     try:
         node = loader.get_single_node()
@@ -113,8 +112,7 @@ def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
         line = mark.line + 1 if mark is not None else 1
         raise YamlError(_describe(exc, shift), line + shift) from None
     except yaml.reader.ReaderError as exc:  # libyaml's: where, as a character position
-        raise YamlError(f"invalid YAML: {exc.reason} (character {_code(exc.character)})",
-                        text.count("\n", 0, exc.position) + 1 + shift) from None
+        raise _reader_error(exc, text, shift) from None
     except yaml.YAMLError as exc:
         raise YamlError(f"invalid YAML: {exc}", 1 + shift) from None
     except RecursionError:
@@ -123,8 +121,10 @@ def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
         loader.dispose()
 
 
-def _code(character: object) -> str:
-    return f"U+{character:04X}" if isinstance(character, int) else repr(character)
+def _reader_error(exc: yaml.reader.ReaderError, text: str, shift: int) -> YamlError:
+    """A character YAML does not allow, on its line (the reader gives a position in the text)."""
+    what = f"U+{exc.character:04X}" if isinstance(exc.character, int) else repr(exc.character)
+    return YamlError(f"invalid YAML: {exc.reason} (character {what})", text.count("\n", 0, exc.position) + 1 + shift)
 
 
 def _key_lines(node: Node, prefix: str, lines: dict[str, int], depth: int) -> None:
