@@ -15,16 +15,18 @@ the same, almost all of that still holds:
 The result is exactly what a clean computation gives (the incremental-build test
 checks it): the same vectors, computed the same way, and the same canonical cut of
 each candidate list (score, then article; only stories at least ``MIN_SCORE`` similar).
-Many rows at once are searched with scipy
-and sparse_dot_topn; a few (``SMALL``: an edit's) with numpy alone, first against
-every entry, then from an inverted index by column (``scores``). Both give the same
-lists: a row with more ties at sparse_dot_topn's cut than ``SLACK`` is searched again.
+Many rows at once are searched with numpy alone while the work is small (``DENSE_WORK``: a
+clean build of a thousand articles, which would spend longer importing scipy than searching),
+else with scipy and sparse_dot_topn; a few rows (``SMALL``: an edit's) with numpy row by row,
+first against every entry, then from an inverted index by column (``scores``). All give the
+same lists: a row with more ties at sparse_dot_topn's cut than ``SLACK`` is searched again.
 """
 
 from __future__ import annotations
 
 import sys
 from array import array
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
@@ -39,9 +41,14 @@ EXPLAIN_TERMS = 32  # words of each article considered when telling why two are 
 SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are decided by our rule
 MIN_SCORE = 0.05  # a story is a candidate only if at least this similar: below it, a word or two in common
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
-SMALL = 64  # products for at most this many rows (pairs: 16 times as many) use numpy alone, row by row,
-#             in a process that has not loaded scipy: a one-article edit's `digest build` then never
+SMALL = 64  # searches of at most this many rows use numpy alone, row by row, in a process that has not
+#             loaded scipy (neither do its pairs' products): a one-article edit's `digest build` then never
 #             imports it, which takes longer than the update (a long-lived process loads it: ``preload``)
+DENSE_WORK = 10_000_000  # products (an entry times each entry of its column) below which a many-row search
+#                         is done with numpy alone, in blocks of DENSE_CELLS scores: about 25 ns a product,
+#                         against scipy's 0.3 s import (1,000 articles of the benchmark corpus: 1.5 million;
+#                         10,000: 59 million)
+DENSE_CELLS = 1 << 21  # scores a numpy search holds at once (16 MiB)
 
 
 def _scipy_loaded() -> bool:
@@ -166,7 +173,7 @@ class SimilarityIndex:
         weight = weight / np.where(norms > 0, norms, 1.0)[rows]
         idx._spots = at - (np.cumsum(per_row) - per_row)[rows]  # where each vector entry is in its article's row
         idx.rows = Packed(cols, weight, np.bincount(rows, minlength=n))
-        idx.cands = Packed(*idx._search_all(list(range(n)))) if not _by_numpy(n, SMALL) else \
+        idx.cands = Packed(*idx._search_many(list(range(n)))) if not _by_numpy(n, SMALL) else \
             Packed.of(idx._search(list(range(n))), (np.int64, np.float64))
         idx.sigs = [feature_signature(f) for f in feats]
         idx.versions = np.zeros(n, dtype=np.int64)
@@ -264,14 +271,91 @@ class SimilarityIndex:
         """Fresh candidate lists of the articles ``which`` (the top of their rows of X·Xᵀ)."""
         if _by_numpy(len(which), SMALL):
             return [self._search_one(i) for i in which]
-        c, s, lengths = self._search_all(which)
+        c, s, lengths = self._search_many(which)
         ends = _np().cumsum(lengths).tolist()
         return [(c[lo:hi], s[lo:hi]) for lo, hi in zip([0, *ends[:-1]], ends, strict=True)]
 
+    def _search_many(self, which: list[int]) -> tuple[Any, Any, Any]:
+        """``_search`` for many rows at once, as flat arrays: (candidates, scores, length of each list):
+        with numpy alone while the work is small (and scipy not loaded), else with scipy."""
+        if self._dense(which):
+            return self._search_dense(which)
+        return self._search_all(which)
+
+    def _dense(self, which: list[int]) -> bool:
+        """Whether rows ``which`` of X·Xᵀ are best computed with numpy alone, in dense blocks (see
+        DENSE_WORK): scipy is not loaded, and the products are few."""
+        return not _scipy_loaded() and int(self._row_work()[which].sum()) < DENSE_WORK
+
+    def _row_work(self) -> Any:
+        """Per article, the products its row of X·Xᵀ takes: each entry times its column's entries."""
+        np = _np()
+        cols, _ = self.rows.flat()
+        per_column = np.bincount(cols, minlength=len(self.col_ids)).astype(np.float64)
+        return np.bincount(np.repeat(np.arange(len(self.rows), dtype=np.int64), self.rows.lengths()),
+                           weights=per_column[cols], minlength=len(self.rows))
+
+    def _gather(self, which: Any, strongest: int | None = None) -> tuple[Any, Any, Any]:
+        """The vector entries of the articles ``which`` (with ``strongest``, each one's strongest only),
+        one article after another: (columns, weights, the article's place in ``which``)."""
+        np = _np()
+        which = np.asarray(which, dtype=np.int64)
+        cols, data = self.rows.flat()
+        lengths = self.rows.lengths()
+        spans = lengths[which] if strongest is None else np.minimum(lengths[which], strongest)
+        ends = np.cumsum(spans)
+        at = np.repeat((np.cumsum(lengths) - lengths)[which] - (ends - spans), spans) + \
+            np.arange(ends[-1] if len(ends) else 0)
+        return cols[at], data[at], np.repeat(np.arange(len(which), dtype=np.int64), spans)
+
+    def _dense_blocks(self, which: list[int]) -> Iterator[tuple[int, Any]]:
+        """Rows ``which`` of X·Xᵀ, a block at a time: (the block's first place in ``which``, its scores
+        as a dense array [rows, articles]). Each score is summed in the order ``scores`` sums it."""
+        np = _np()
+        n = len(self.rows)
+        starts, owners, data = self.by_column()
+        which_arr = np.asarray(which, dtype=np.int64)
+        work = np.cumsum(self._row_work()[which_arr])
+        most = max(1, DENSE_CELLS // max(1, n))  # rows a block holds
+        lo = 0
+        while lo < len(which):
+            done = work[lo - 1] if lo else 0.0
+            hi = min(lo + most, max(lo + 1, int(np.searchsorted(work, done + DENSE_CELLS, side="right"))))
+            part = which_arr[lo:hi]
+            cols, w, place = self._gather(part)
+            first = starts[cols]
+            lengths = starts[cols + 1] - first
+            ends = np.cumsum(lengths)
+            at = np.repeat(first - (ends - lengths), lengths) + np.arange(ends[-1] if len(ends) else 0)
+            cell = np.repeat(place * n, lengths) + owners[at]
+            scores = np.bincount(cell, weights=data[at] * np.repeat(w, lengths), minlength=len(part) * n)
+            yield lo, scores.reshape(len(part), n)
+            lo = hi
+
+    def _search_dense(self, which: list[int]) -> tuple[Any, Any, Any]:
+        """``_search_many`` with numpy alone: each row scored whole (``_dense_blocks``), its candidates
+        cut as ``_search_one`` cuts them."""
+        np = _np()
+        m = len(which)
+        which_arr = np.asarray(which, dtype=np.int64)
+        rs, cs, ss = [], [], []
+        for lo, block in self._dense_blocks(which):
+            block[np.arange(len(block)), which_arr[lo:lo + len(block)]] = 0.0  # not its own candidate
+            block = np.round(block, ROUND)
+            r, c = np.nonzero(block >= MIN_SCORE)
+            rs.append(r.astype(np.int64) + lo)
+            cs.append(c.astype(np.int64))
+            ss.append(block[r, c])
+        r, c, s = (np.concatenate(parts) for parts in (rs, cs, ss))
+        order = order_rows(r, s, ROUND, c)
+        r, c, s = r[order], c[order], s[order]
+        cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(m))[r]) < self.limit
+        r, c, s = r[cut], c[cut], s[cut]
+        return c, s, np.bincount(r, minlength=m)
+
     def _search_all(self, which: list[int]) -> tuple[Any, Any, Any]:
-        """``_search`` for many rows at once, as flat arrays: (candidates, scores, length of each list).
-        One sparse product (sparse_dot_topn keeps each row's top), every list put in its canonical
-        order (``canonical``) and cut at once."""
+        """``_search_many`` with scipy: one sparse product (sparse_dot_topn keeps each row's top), every
+        list put in its canonical order (``canonical``) and cut at once."""
         from sparse_dot_topn import sp_matmul_topn
 
         from digest.parallel import cpu_count
@@ -334,15 +418,28 @@ class SimilarityIndex:
     def dots(self, a: Any, b: Any) -> Any:
         """The similarity of each pair of articles (a[k], b[k])."""
         np = _np()
-        if not _by_numpy(len(a), SMALL * 16):
+        if _scipy_loaded():
             x = self.matrix()
             return np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
-        out = np.zeros(len(a))
-        for k, (i, j) in enumerate(zip(a.tolist(), b.tolist(), strict=True)):
-            (ci, wi), (cj, wj) = self.rows[i], self.rows[j]
-            _, ii, jj = np.intersect1d(ci, cj, assume_unique=True, return_indices=True)
-            out[k] = float(np.dot(wi[ii], wj[jj]))
-        return out
+        pair, _, product = self._pair_products(a, b)
+        return np.bincount(pair, weights=product, minlength=len(a))
+
+    def _pair_products(self, a: Any, b: Any, strongest: int | None = None) -> tuple[Any, Any, Any]:
+        """For each pair of articles (a[k], b[k]), the columns both vectors have (with ``strongest``,
+        among each one's strongest entries): (pair k, column, product of the two weights). numpy
+        alone: x[a].multiply(x[b]) without the matrices."""
+        np = _np()
+        ca, wa, ka = self._gather(a, strongest)
+        cb, wb, kb = self._gather(b, strongest)
+        if not len(cb):
+            return ka[:0], ca[:0], wa[:0]
+        width = max(1, len(self.col_ids))
+        key_a, key_b = ka * width + ca, kb * width + cb  # an article has each column once
+        order = np.argsort(key_b)
+        key_b = key_b[order]
+        at = np.minimum(np.searchsorted(key_b, key_a), len(key_b) - 1)
+        hit = key_b[at] == key_a
+        return ka[hit], ca[hit], wa[hit] * wb[order[at[hit]]]
 
     # --- updating ---------------------------------------------------------------------
 
@@ -429,6 +526,12 @@ class SimilarityIndex:
             tr = np.concatenate(hit)
             tc = np.repeat(affected_arr, [len(h) for h in hit])
             ts = np.concatenate([f[h] for f, h in zip(found, hit, strict=True)])
+        elif self._dense(affected):  # rows of X·Xᵀ are its columns too
+            parts = []
+            for lo, block in self._dense_blocks(affected):
+                at, other = np.nonzero(block)
+                parts.append((other.astype(np.int64), affected_arr[lo + at], block[at, other]))
+            tr, tc, ts = (np.concatenate(p) for p in zip(*parts, strict=True))
         else:
             x = self.matrix()
             touched = (x @ x[affected].T).tocoo()
@@ -497,22 +600,25 @@ class SimilarityIndex:
             todo = [code for code, words in zip(codes, found, strict=True) if words is None]
             tags = self._tags if self._tags is not None else self._tag_columns()
             col_ids = np.array(self.col_ids, dtype=np.int64)
-            if _by_numpy(len(todo), SMALL * 16):
-                self._explain_each(todo, top, tags, col_ids)
-            else:
-                x = self.matrix(EXPLAIN_TERMS)
-                for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
-                    self._explain(todo[start:start + 8192], x, top, tags, col_ids)
+            x = self.matrix(EXPLAIN_TERMS) if _scipy_loaded() else None
+            for start in range(0, len(todo), 8192):  # in batches: the pairwise products are large
+                self._explain(todo[start:start + 8192], x, top, tags, col_ids)
             found = list(map(self.explained.__getitem__, codes))
         return found  # type: ignore[return-value]
 
     def _explain(self, todo: list[int], x: Any, top: int, tags: Any, col_ids: Any) -> None:
+        """The words of the pairs ``todo``, from the product of their vectors' strongest entries: ``x``
+        (those entries as a scipy matrix), or numpy alone when it is None."""
         np = _np()
         codes = np.array(todo, dtype=np.int64)
         r, c = codes >> 32, codes & 0xFFFFFFFF
-        prod = x[r].multiply(x[c]).tocoo()
-        words_only = ~tags[prod.col]
-        pr, pc, pv = prod.row[words_only].astype(np.int64), prod.col[words_only], prod.data[words_only]
+        if x is not None:
+            prod = x[r].multiply(x[c]).tocoo()
+            pr, pc, pv = prod.row.astype(np.int64), prod.col.astype(np.int64), prod.data
+        else:
+            pr, pc, pv = self._pair_products(r, c, EXPLAIN_TERMS)
+        words_only = ~tags[pc]
+        pr, pc, pv = pr[words_only], pc[words_only], pv[words_only]
         # By pair, then contribution (largest first), then word id: no dependence on column numbers.
         order = order_rows(pr, pv, ROUND, col_ids[pc])
         pr, pc = pr[order], pc[order]
@@ -534,7 +640,7 @@ class SimilarityIndex:
 
     def _places(self, arts: Any, cols: Any) -> Any:
         """Where column cols[k] is among the entries of article arts[k] (its words, then its tags); the
-        last place when it is there twice, as ``_name``'s dict keeps it. Right after a clean build,
+        last place when it is there twice (as a dict of its words would keep it). Right after a clean build,
         each vector entry's place is known (``_spots``): only the article's EXPLAIN_TERMS strongest
         entries are searched (the columns of ``_explain`` are among them). Otherwise, its whole row."""
         np = _np()
@@ -546,30 +652,6 @@ class SimilarityIndex:
         lengths = self.full.lengths()
         starts = np.cumsum(lengths) - lengths
         return last_hits(self.full.flat()[0], starts, lengths, arts, cols) - starts[arts]
-
-    def _explain_each(self, todo: list[int], top: int, tags: Any, col_ids: Any) -> None:
-        """``_explain`` pair by pair, for a few pairs: the same words, without scipy."""
-        np = _np()
-        names: dict[int, dict[int, str]] = {}
-        for code in todo:
-            i, j = code >> 32, code & 0xFFFFFFFF
-            (ci, wi), (cj, wj) = self.rows[i], self.rows[j]
-            ci, wi, cj, wj = ci[:EXPLAIN_TERMS], wi[:EXPLAIN_TERMS], cj[:EXPLAIN_TERMS], wj[:EXPLAIN_TERMS]
-            common, ii, jj = np.intersect1d(ci, cj, assume_unique=True, return_indices=True)
-            words = ~tags[common]
-            common, pv = common[words], (wi[ii] * wj[jj])[words]
-            order = np.lexsort((col_ids[common], -np.round(pv, ROUND)))[:top]
-            self.explained[code] = self._name(i, common[order].tolist(), names)
-
-    def _name(self, i: int, cols: list[int], names: dict[int, dict[int, str]]) -> tuple[str, ...]:
-        """Article i's words of the columns ``cols``, as it spells them."""
-        if not cols:
-            return ()
-        own = names.get(i)
-        if own is None:
-            f = self.feats[i]
-            own = names[i] = dict(zip(self.full[i][0][:len(f.ids) // 8].tolist(), f.term_list(), strict=True))
-        return tuple(map(own.__getitem__, cols))
 
     def _tag_columns(self, rows: list[int] | None = None) -> Any:
         """Which columns are tags (a tag's entries come after an article's words); kept, and brought

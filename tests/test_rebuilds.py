@@ -234,27 +234,37 @@ def test_the_preview_forgets_the_views_of_deleted_articles(site: Site) -> None:
     assert set(preview.cache.scratch["views"][1]) == {"s0.md", "s2.md"}
 
 
-def test_a_one_article_edit_builds_without_importing_scipy(site: Site) -> None:
+@pytest.mark.parametrize("dense_work", [0, None])
+def test_a_one_article_edit_builds_without_importing_scipy(site: Site, dense_work: int | None) -> None:
     """The related stories of an edit's few rows are computed with numpy alone: `digest build` does not
-    pay scipy's import (longer than the whole update) for them. A clean build of many articles does."""
+    pay scipy's import (longer than the whole update) for them. A clean build of many articles does,
+    unless they are few enough for numpy alone (DENSE_WORK; 0 here stands for a large site)."""
     from digest import similarity_index
 
     site.config("title: T\nbase_url: https://example.org/\nsearch:\n  enabled: false\n")
     count = similarity_index.SMALL + 10
+    topics, places = ["rain", "budget", "cricket", "election", "metro"], ["Delhi", "Pune", "Agra", "Goa"]
     for i in range(count):
-        site.add(f"2025/a{i}.md", f"Story {i} on topic {i % 5}", date=f"2025-01-{1 + i % 28:02d}",
-                 body=f"Words about topic {i % 5} and story {i}, with more words on the topic {i % 5}.")
+        topic, place = topics[i % 5], places[i % 4]
+        site.add(f"2025/a{i}.md", f"Story {i} on {topic}", date=f"2025-01-{1 + i % 28:02d}",
+                 body=f"Words about {topic} in {place} and story {i}, with more words on {topic}.")
+    setting = "" if dense_work is None else f"similarity_index.DENSE_WORK = {dense_work}; "
+    code = (f"from digest import similarity_index; {setting}from digest.cli import main; "
+            f"main(['build', '-q', '--site', {str(site.root)!r}])")
 
     def imports() -> str:
-        run = subprocess.run([sys.executable, "-X", "importtime", "-m", "digest", "build", "-q", "--site",
-                              str(site.root)], capture_output=True, text=True, check=True)
+        run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                             check=True)
         return run.stderr
 
-    assert "sparse_dot_topn" in imports()  # clean: many rows
-    site.add("2025/a3.md", "Story 3 on topic 3, edited", date="2025-01-04",
-             body="Words about topic 3 and story 3, and a new sentence about the topic.")
+    assert ("sparse_dot_topn" in imports()) == (dense_work == 0)  # clean: many rows
+    site.add("2025/a3.md", "Story 3 on election, edited", date="2025-01-04",
+             body="Words about election in Goa and story 3, and a new sentence about the election.")
     assert "scipy" not in imports()  # nor sparse_dot_topn, which imports it
-    assert any("Story 3 on topic 3, edited" in p.read_text(encoding="utf-8") for p in site.out().rglob("*.html"))
+    assert any("Story 3 on election, edited" in p.read_text(encoding="utf-8") for p in site.out().rglob("*.html"))
+    page = next(p for p in site.out().rglob("index.html") if "<h1>Story 23 on election</h1>" in p.read_text("utf-8"))
+    related = page.read_text(encoding="utf-8").split('class="related"')[1]
+    assert "Story 3 on election, edited" in related  # the edited story, found again by its words
 
 
 def test_the_sitemap_is_made_again_only_when_what_it_lists_changes(site: Site, tmp_path: Path, monkeypatch) -> None:

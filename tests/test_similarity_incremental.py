@@ -90,13 +90,16 @@ def count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize("block", range(4))
-def test_incremental_related_equals_clean(block: int, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("block", "dense_work"), [(0, None), (1, None), (2, 0), (3, 0)])
+def test_incremental_related_equals_clean(block: int, dense_work: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
     from digest import similarity_index
 
     # As in `digest build`, which has not loaded scipy: an edit's few rows are scored with numpy
-    # alone, many rows (a clean computation of more than SMALL articles) with scipy.
+    # alone row by row, many rows (a clean computation of more than SMALL articles) with numpy in
+    # dense blocks, or (DENSE_WORK 0: as on a large site) with scipy.
     monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
+    if dense_work is not None:
+        monkeypatch.setattr(similarity_index, "DENSE_WORK", dense_work)
     refreshes = count_refreshes(monkeypatch)
     steps = in_place = 0
     for seed in range(block * 10, block * 10 + 10):
@@ -115,6 +118,7 @@ def test_incremental_related_equals_clean_with_scipy_for_every_row(block: int, f
     from digest import similarity_index
 
     monkeypatch.setattr(similarity_index, "SMALL", 0)
+    monkeypatch.setattr(similarity_index, "DENSE_WORK", 0)  # the first clean computation loads scipy
     if floor is not None:
         monkeypatch.setattr(similarity_index, "MIN_SCORE", floor)
     refreshes = count_refreshes(monkeypatch)
@@ -156,9 +160,10 @@ def test_a_new_use_of_a_word_moves_other_vectors_only_when_its_frequency_changes
 
 @pytest.mark.parametrize("seed", range(3))
 def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A few rows are scored with numpy alone (an edit's build need not import scipy), many with
-    scipy and sparse_dot_topn: both give the same lists, ties at the cut included (half the
-    articles here share one word and nothing else)."""
+    """A few rows are scored with numpy alone, row by row (an edit's build need not import scipy),
+    many with numpy in dense blocks (a small site's clean build need not either) or with scipy and
+    sparse_dot_topn: all give the same lists, ties at the cut included (half the articles here share
+    one word and nothing else)."""
     from digest import similarity_index
 
     rng = random.Random(seed)
@@ -168,12 +173,24 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
                         rng.sample(["a", "b", "c"], rng.randint(0, 1)), "en", config, frozenset()) for i in range(150)]
     stamps = [float(rng.randint(0, 30) * 86400) for _ in keys]
     links = {k: tuple(rng.sample(keys, 2)) for k in keys[:20]}
-    monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
+    monkeypatch.setattr(similarity_index, "DENSE_CELLS", 1000)  # blocks of a few rows: 150 articles in 24
+    loaded = similarity_index._scipy_loaded
+    searches: list[str] = []
+    for name in ("_search_one", "_search_dense", "_search_all"):
+        real = getattr(similarity_index.SimilarityIndex, name)
+        monkeypatch.setattr(similarity_index.SimilarityIndex, name,
+                            lambda self, *a, _real=real, _name=name: searches.append(_name) or _real(self, *a))
     found = []
-    for small in (0, 10**6):
+    for small, dense_work, scipy in ((10**6, None, False), (0, None, False), (0, 0, True)):
         monkeypatch.setattr(similarity_index, "SMALL", small)
+        if dense_work is not None:
+            monkeypatch.setattr(similarity_index, "DENSE_WORK", dense_work)
+        monkeypatch.setattr(similarity_index, "_scipy_loaded", loaded if scipy else lambda: False)
+        searches.clear()
         found.append(S.compute(keys, feats, stamps, links, config).related)
-    assert found[0] == found[1]
+        assert set(searches) <= {"_search_one", ["_search_one", "_search_dense", "_search_all"][len(found) - 1]}
+        assert searches[0] == ["_search_one", "_search_dense", "_search_all"][len(found) - 1]
+    assert found[0] == found[1] == found[2]
     assert any(item.reason == "linked" for items in found[0].values() for item in items)
     assert any(item.terms for items in found[0].values() for item in items)
 
