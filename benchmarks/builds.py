@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Build speed against Hugo and Pelican on the same corpus, then docs/benchmarks.md.
 
-    python benchmarks/builds.py [--sizes 1000 10000] [--runs 3]
+    python benchmarks/builds.py [--sizes 1000 10000] [--runs 3] [--work /dev/shm/digest-bench]
 
 For each size, ../shared/bench/peers.sh builds the same make_corpus.py corpus with
 Hugo, Pelican and `digest build` (a cold build: the cache is deleted first), --runs
@@ -116,11 +116,20 @@ def machine() -> str:
     return f"{os.cpu_count()} cores ({cpu}), {mem}, {platform.system()} {platform.release()}"
 
 
+def filesystem(folder: Path) -> str:
+    """The kind of file system ``folder`` is on (``tmpfs``, ``ext2/ext3`` for any ext4, ...)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    out = subprocess.run(["stat", "-f", "-c", "%T", str(folder)], capture_output=True, text=True)
+    return out.stdout.strip() or "?"
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--work", type=Path, default=Path("/tmp/digest-bench"))
+    ap.add_argument("--work", type=Path, default=Path("/tmp/digest-bench"),
+                    help="where the corpora are made and built (peers.sh's BENCH_DIR); /dev/shm/digest-bench "
+                         "keeps every tool's writes in memory, away from this disk's noise (docs/benchmarks.md)")
     ap.add_argument("--report-only", action="store_true", help="only write docs/benchmarks.md from saved results")
     args = ap.parse_args()
     from report import save_result, write_report  # type: ignore[import-not-found]
@@ -138,6 +147,7 @@ def main() -> None:
             print(n, sizes[str(n)], flush=True)
         largest = max(args.sizes)
         result = {"machine": machine(), "versions": versions(args.work), "runs": args.runs, "sizes": sizes,
+                  "work": str(args.work), "filesystem": filesystem(args.work),
                   "rebuilds": {str(largest): rebuilds(largest, args.work, args.runs)},
                   "date": time.strftime("%Y-%m-%d")}
         save_result("builds", result)
