@@ -48,7 +48,7 @@ DENSE_WORK = 10_000_000  # products (an entry times each entry of its column) be
 #                         is done with numpy alone, in blocks of DENSE_CELLS scores: about 25 ns a product,
 #                         against scipy's 0.3 s import (1,000 articles of the benchmark corpus: 1.5 million;
 #                         10,000: 59 million)
-DENSE_CELLS = 1 << 21  # scores a numpy search holds at once (16 MiB)
+DENSE_CELLS = 1 << 19  # scores (and products) a numpy search holds at once: 4 MiB of scores
 
 
 def _scipy_loaded() -> bool:
