@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape as escape_html
+from typing import Any
 
 from digest import __version__
 from digest.render import Renderer
@@ -96,6 +97,12 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
 
     urls = r.urls
     fg = FeedGenerator()
+    langs = {r.model.articles[key].lang for key in spec.items} - {spec.lang}
+    if langs:  # entries in another language than the feed's say theirs
+        from feedgen.ext.base import BaseExtension
+
+        fg.register_extension("entry_lang", BaseExtension, _EntryLanguage)
+        fg.load_extension("dc", atom=False)
     home = urls.absolute(spec.path)
     fg.id(home)
     fg.title(xml_text(spec.title))
@@ -121,6 +128,9 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
         fe.title(xml_text(a.title))
         fe.link(href=view.absolute_url, rel="alternate")
         fe.published(a.date)
+        if langs and a.lang != spec.lang:
+            fe.entry_lang.lang = a.lang  # Atom: xml:lang on the entry
+            fe.dc.dc_language(a.lang)  # RSS: the item's dc:language
         fe.updated(_updated(r, key))
         if view.summary:
             fe.description(xml_text(view.summary), isSummary=True)
@@ -138,6 +148,25 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
             replace=True)
     atom = fg.atom_str(pretty=True)
     return rss, atom
+
+
+class _EntryLanguage:
+    """A feedgen entry extension: the language of an Atom entry (``xml:lang``), when it is not the
+    feed's, so that a reader shows a Hindi story in a mostly English feed as Hindi (fonts, line
+    breaking, a screen reader's voice)."""
+
+    lang = ""
+
+    def extend_ns(self) -> dict[str, str]:
+        return {}
+
+    def extend_atom(self, entry: Any) -> Any:
+        if self.lang:
+            entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        return entry
+
+    def extend_rss(self, item: Any) -> Any:
+        return item
 
 
 def _updated(r: Renderer, key: str) -> datetime:

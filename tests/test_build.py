@@ -299,3 +299,28 @@ def test_the_cache_serves_builds_run_from_any_folder(site: Site, cli, monkeypatc
     site.write("content/bad.md", "---\ntitle: [\n---\n")
     r = cli("build", "--site", "..")
     assert r.err.startswith("bad.md:2: error:") or r.err.startswith("bad.md:3: error:")  # shown relative
+
+
+def test_feed_entries_in_another_language_than_the_feed_say_theirs(site: Site, cli) -> None:
+    """A Hindi story in an English site's feeds: Atom's entry carries xml:lang, RSS's item dc:language,
+    so that a reader shows it as Hindi. Entries in the feed's own language carry nothing."""
+    site.add("a.md", "An English story", date="2025-01-02", tags=["rain"], body="Rain in the city.")
+    site.add("b.md", "हिंदी में खबर", date="2025-01-03", tags=["rain"], lang="hi", body="शहर में बारिश।")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0, r.err
+    xml_lang = "{http://www.w3.org/XML/1998/namespace}lang"
+    atom = etree.fromstring(site.out("atom.xml").read_bytes())
+    assert atom.get(xml_lang) == "en"
+    entries = atom.findall("{http://www.w3.org/2005/Atom}entry")
+    assert {e.findtext("{http://www.w3.org/2005/Atom}title"): e.get(xml_lang) for e in entries} == \
+        {"हिंदी में खबर": "hi", "An English story": None}
+    items = etree.fromstring(site.out("feed.xml").read_bytes()).findall("channel/item")
+    assert {i.findtext("title"): i.findtext("{http://purl.org/dc/elements/1.1/}language") for i in items} == \
+        {"हिंदी में खबर": "hi", "An English story": None}
+    # As a feed reader sees them: each entry's text in its own language.
+    atom_read = feedparser.parse(site.out("atom.xml").read_bytes())
+    assert not atom_read.bozo
+    assert {e.title: e.content[0].language for e in atom_read.entries} == {"हिंदी में खबर": "hi", "An English story": "en"}
+    rss_read = feedparser.parse(site.out("feed.xml").read_bytes())
+    assert not rss_read.bozo
+    assert {e.title: e.get("language") for e in rss_read.entries} == {"हिंदी में खबर": "hi", "An English story": None}
