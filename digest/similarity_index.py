@@ -346,6 +346,8 @@ class SimilarityIndex:
             rs.append(r.astype(np.int64) + lo)
             cs.append(c.astype(np.int64))
             ss.append(block[r, c])
+        if not rs:
+            return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(m, dtype=np.int64)
         r, c, s = (np.concatenate(parts) for parts in (rs, cs, ss))
         order = order_rows(r, s, ROUND, c)
         r, c, s = r[order], c[order], s[order]

@@ -88,5 +88,8 @@ def test_init_workflow_uses_the_official_pages_actions(tmp_path: Path, cli) -> N
     assert setup["with"]["cache"] == "pip"
     build = next(s for s in steps if "digest build" in s.get("run", ""))
     assert "--base-url" in build["run"] and "steps.pages.outputs.base_url" in build["run"]
+    # It uploads the folder it built into, whatever output_dir a site.yml sets later.
+    upload = next(s for s in steps if s.get("uses", "").startswith("actions/upload-pages-artifact@"))
+    assert build["run"].split("--output ")[1].split()[0] == upload["with"]["path"]
     assert wf["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
     assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
