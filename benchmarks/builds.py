@@ -139,6 +139,9 @@ def main() -> None:
         # PYTHONDONTWRITEBYTECODE=1 would otherwise compile them on every run (about 0.1 s).
         subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "digest")], check=True,
                        capture_output=True)
+        where = filesystem(args.work)  # before the long runs: a failure here costs nothing
+        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                                text=True).stdout.strip() or "?"
         sizes: dict[str, object] = {}
         for n in args.sizes:
             runs = [peers(n, args.work) for _ in range(args.runs)]
@@ -147,7 +150,7 @@ def main() -> None:
             print(n, sizes[str(n)], flush=True)
         largest = max(args.sizes)
         result = {"machine": machine(), "versions": versions(args.work), "runs": args.runs, "sizes": sizes,
-                  "work": str(args.work), "filesystem": filesystem(args.work),
+                  "work": str(args.work), "filesystem": where, "commit": commit,
                   "rebuilds": {str(largest): rebuilds(largest, args.work, args.runs)},
                   "date": time.strftime("%Y-%m-%d")}
         save_result("builds", result)

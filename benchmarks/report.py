@@ -48,7 +48,8 @@ def write_report() -> None:
     builds = _load("builds")
     if isinstance(builds, dict):
         lines += ["## Builds: digest, Hugo and Pelican on the same corpus", "",
-                  f"`python benchmarks/builds.py` ({builds['date']}): {builds['machine']}.",
+                  f"`python benchmarks/builds.py` ({builds['date']}"
+                  + (f", at commit {builds['commit']}" if builds.get("commit") else "") + f"): {builds['machine']}.",
                   "Versions: " + ", ".join(f"{k} {v}" for k, v in builds["versions"].items()) + ".",
                   f"Each tool builds the same `make_corpus.py` corpus through `../shared/bench/peers.sh`; median of "
                   f"{builds['runs']} runs. digest's build is cold (its cache deleted first) and, like the peers,",

@@ -42,13 +42,14 @@ SLACK = 8  # extra candidates asked of sparse_dot_topn, so ties at the cut are d
 MIN_SCORE = 0.05  # a story is a candidate only if at least this similar: below it, a word or two in common
 ROUND = 12  # decimals scores are rounded to: float noise never decides an order
 SMALL = 64  # searches of at most this many rows use numpy alone, row by row, in a process that has not
-#             loaded scipy (neither do its pairs' products): a one-article edit's `digest build` then never
-#             imports it, which takes longer than the update (a long-lived process loads it: ``preload``)
-DENSE_WORK = 10_000_000  # products (an entry times each entry of its column) below which a many-row search
-#                         is done with numpy alone, in blocks of DENSE_CELLS scores: about 25 ns a product,
-#                         against scipy's 0.3 s import (1,000 articles of the benchmark corpus: 1.5 million;
-#                         10,000: 59 million)
-DENSE_CELLS = 1 << 19  # scores (and products) a numpy search holds at once: 4 MiB of scores
+#             loaded scipy: a one-article edit's `digest build` then never imports it, which takes longer
+#             than the update (a long-lived process loads it: ``preload``). Pairs' products (body-link
+#             scores, explanations) use numpy whenever scipy is not loaded, however many.
+DENSE_WORK = 10_000_000  # cost below which a search of many rows is done with numpy alone, in dense blocks:
+#                         its products (an entry times each entry of its column, about 25 ns each) plus an
+#                         eighth of its scores (rows times articles, about 3 ns each), against scipy's 0.3 s
+#                         import. 1,000 articles of the benchmark corpus: 1.6 million; 10,000: 72 million.
+DENSE_CELLS = 1 << 19  # scores, and products, a dense block holds at most (4 MiB of scores)
 
 
 def _scipy_loaded() -> bool:
@@ -56,7 +57,7 @@ def _scipy_loaded() -> bool:
 
 
 def _by_numpy(count: int, small: int) -> bool:
-    """Whether ``count`` rows or pairs are best computed with numpy alone (see SMALL)."""
+    """Whether ``count`` rows are best searched with numpy alone, row by row (see SMALL)."""
     return count <= small and not _scipy_loaded()
 
 
@@ -278,14 +279,19 @@ class SimilarityIndex:
     def _search_many(self, which: list[int]) -> tuple[Any, Any, Any]:
         """``_search`` for many rows at once, as flat arrays: (candidates, scores, length of each list):
         with numpy alone while the work is small (and scipy not loaded), else with scipy."""
-        if self._dense(which):
-            return self._search_dense(which)
+        work = self._dense_work(which)
+        if work is not None:
+            return self._search_dense(which, work)
         return self._search_all(which)
 
-    def _dense(self, which: list[int]) -> bool:
-        """Whether rows ``which`` of X·Xᵀ are best computed with numpy alone, in dense blocks (see
-        DENSE_WORK): scipy is not loaded, and the products are few."""
-        return not _scipy_loaded() and int(self._row_work()[which].sum()) < DENSE_WORK
+    def _dense_work(self, which: list[int]) -> Any:
+        """The products of each row ``which`` of X·Xᵀ when those rows are best computed with numpy alone,
+        in dense blocks (see DENSE_WORK: scipy is not loaded, and the cost is small); else None."""
+        if _scipy_loaded():
+            return None
+        work = self._row_work()[which]
+        cost = float(work.sum()) + len(which) * len(self.rows) / 8
+        return work if cost < DENSE_WORK else None
 
     def _row_work(self) -> Any:
         """Per article, the products its row of X·Xᵀ takes: each entry times its column's entries."""
@@ -308,14 +314,16 @@ class SimilarityIndex:
             np.arange(ends[-1] if len(ends) else 0)
         return cols[at], data[at], np.repeat(np.arange(len(which), dtype=np.int64), spans)
 
-    def _dense_blocks(self, which: list[int]) -> Iterator[tuple[int, Any]]:
+    def _dense_blocks(self, which: list[int], work: Any) -> Iterator[tuple[int, Any]]:
         """Rows ``which`` of X·Xᵀ, a block at a time: (the block's first place in ``which``, its scores
-        as a dense array [rows, articles]). Each score is summed in the order ``scores`` sums it."""
+        as a dense array [rows, articles]); ``work``: each row's products (``_dense_work``). Scores are
+        summed in the order of ``scores``' inverted index; in another order (scipy's, or ``scores``'
+        first rows) the last bits may differ, and rounding to ROUND decimals makes them the same."""
         np = _np()
         n = len(self.rows)
         starts, owners, data = self.by_column()
         which_arr = np.asarray(which, dtype=np.int64)
-        work = np.cumsum(self._row_work()[which_arr])
+        work = np.cumsum(work)
         most = max(1, DENSE_CELLS // max(1, n))  # rows a block holds
         lo = 0
         while lo < len(which):
@@ -332,28 +340,32 @@ class SimilarityIndex:
             yield lo, scores.reshape(len(part), n)
             lo = hi
 
-    def _search_dense(self, which: list[int]) -> tuple[Any, Any, Any]:
+    def _search_dense(self, which: list[int], work: Any) -> tuple[Any, Any, Any]:
         """``_search_many`` with numpy alone: each row scored whole (``_dense_blocks``), its candidates
-        cut as ``_search_one`` cuts them."""
+        cut as ``_search_one`` cuts them, block by block (a block holds whole rows)."""
         np = _np()
-        m = len(which)
         which_arr = np.asarray(which, dtype=np.int64)
-        rs, cs, ss = [], [], []
-        for lo, block in self._dense_blocks(which):
-            block[np.arange(len(block)), which_arr[lo:lo + len(block)]] = 0.0  # not its own candidate
+        rs, cs, ss = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0)]
+        for lo, block in self._dense_blocks(which, work):
+            k = len(block)
+            block[np.arange(k), which_arr[lo:lo + k]] = 0.0  # not its own candidate
             block = np.round(block, ROUND)
             r, c = np.nonzero(block >= MIN_SCORE)
-            rs.append(r.astype(np.int64) + lo)
-            cs.append(c.astype(np.int64))
-            ss.append(block[r, c])
-        if not rs:
-            return np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(m, dtype=np.int64)
+            r, c, s = self._canonical_cut(r.astype(np.int64), c.astype(np.int64), block[r, c], k)
+            rs.append(r + lo)
+            cs.append(c)
+            ss.append(s)
         r, c, s = (np.concatenate(parts) for parts in (rs, cs, ss))
+        return c, s, np.bincount(r, minlength=len(which))
+
+    def _canonical_cut(self, r: Any, c: Any, s: Any, rows: int) -> tuple[Any, Any, Any]:
+        """Entries (row, candidate, rounded score) of ``rows`` rows, each row's in its canonical order
+        (score, then candidate) and cut to ``limit``."""
+        np = _np()
         order = order_rows(r, s, ROUND, c)
         r, c, s = r[order], c[order], s[order]
-        cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(m))[r]) < self.limit
-        r, c, s = r[cut], c[cut], s[cut]
-        return c, s, np.bincount(r, minlength=m)
+        cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(rows))[r]) < self.limit
+        return r[cut], c[cut], s[cut]
 
     def _search_all(self, which: list[int]) -> tuple[Any, Any, Any]:
         """``_search_many`` with scipy: one sparse product (sparse_dot_topn keeps each row's top), every
@@ -382,11 +394,7 @@ class SimilarityIndex:
             lowest[nonempty] = np.minimum.reduceat(s, (np.cumsum(found) - found)[nonempty])
         s = np.round(s, ROUND)
         keep = (c != np.asarray(which, dtype=np.int64)[r]) & (s >= MIN_SCORE)
-        r, c, s = r[keep], c[keep], s[keep]
-        order = order_rows(r, s, ROUND, c)
-        r, c, s = r[order], c[order], s[order]
-        cut = (np.arange(len(r)) - np.searchsorted(r, np.arange(m))[r]) < self.limit
-        r, c, s = r[cut], c[cut], s[cut]
+        r, c, s = self._canonical_cut(r[keep], c[keep], s[keep], m)
         lengths = np.bincount(r, minlength=m)
         # More ties at the cut than SLACK: which of them sparse_dot_topn kept is its own choice, so
         # such a row is searched again, exactly.
@@ -423,8 +431,11 @@ class SimilarityIndex:
         if _scipy_loaded():
             x = self.matrix()
             return np.asarray(x[a].multiply(x[b]).sum(axis=1)).ravel()
-        pair, _, product = self._pair_products(a, b)
-        return np.bincount(pair, weights=product, minlength=len(a))
+        out = np.zeros(len(a))
+        for start in range(0, len(a), 8192):  # in batches, as the explanations: the products are large
+            pair, _, product = self._pair_products(a[start:start + 8192], b[start:start + 8192])
+            out[start:start + 8192] = np.bincount(pair, weights=product, minlength=len(a[start:start + 8192]))
+        return out
 
     def _pair_products(self, a: Any, b: Any, strongest: int | None = None) -> tuple[Any, Any, Any]:
         """For each pair of articles (a[k], b[k]), the columns both vectors have (with ``strongest``,
@@ -436,7 +447,9 @@ class SimilarityIndex:
         if not len(cb):
             return ka[:0], ca[:0], wa[:0]
         width = max(1, len(self.col_ids))
-        key_a, key_b = ka * width + ca, kb * width + cb  # an article has each column once
+        # A column twice in one vector (two words with one id, which is rare) counts once here, as in
+        # the row-by-row intersection this replaced; scipy's product counts both.
+        key_a, key_b = ka * width + ca, kb * width + cb
         order = np.argsort(key_b)
         key_b = key_b[order]
         at = np.minimum(np.searchsorted(key_b, key_a), len(key_b) - 1)
@@ -528,10 +541,10 @@ class SimilarityIndex:
             tr = np.concatenate(hit)
             tc = np.repeat(affected_arr, [len(h) for h in hit])
             ts = np.concatenate([f[h] for f, h in zip(found, hit, strict=True)])
-        elif self._dense(affected):  # rows of X·Xᵀ are its columns too
-            parts = []
-            for lo, block in self._dense_blocks(affected):
-                at, other = np.nonzero(block)
+        elif (work := self._dense_work(affected)) is not None:  # rows of X·Xᵀ are its columns too
+            parts = [(np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0))]
+            for lo, block in self._dense_blocks(affected, work):
+                at, other = np.nonzero(np.round(block, ROUND) >= MIN_SCORE)  # what the merge keeps at most
                 parts.append((other.astype(np.int64), affected_arr[lo + at], block[at, other]))
             tr, tc, ts = (np.concatenate(p) for p in zip(*parts, strict=True))
         else:
@@ -561,10 +574,7 @@ class SimilarityIndex:
         mr = np.concatenate((r[old], tr))
         mc = np.concatenate((c[old], tc))
         ms = np.round(np.concatenate((s[old], ts)), ROUND)
-        order = order_rows(mr, ms, ROUND, mc)  # each list in its canonical order (score, then article)
-        mr, mc, ms = mr[order], mc[order], ms[order]
-        cut = (np.arange(len(mr)) - np.searchsorted(mr, np.arange(n))[mr]) < self.limit
-        mr, mc, ms = mr[cut], mc[cut], ms[cut]
+        mr, mc, ms = self._canonical_cut(mr, mc, ms, n)
         counts = np.bincount(mr, minlength=n)
         ends = np.cumsum(counts)
         # A list that was full: complete only if still full and its last is no worse than the old last.

@@ -250,7 +250,7 @@ def test_a_one_article_edit_builds_without_importing_scipy(site: Site, dense_wor
                  body=f"Words about {topic} in {place} and story {i}, with more words on {topic}.")
     setting = "" if dense_work is None else f"similarity_index.DENSE_WORK = {dense_work}; "
     code = (f"from digest import similarity_index; {setting}from digest.cli import main; "
-            f"main(['build', '-q', '--site', {str(site.root)!r}])")
+            f"raise SystemExit(main(['build', '-q', '--site', {str(site.root)!r}]))")
 
     def imports() -> str:
         run = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,

@@ -90,16 +90,32 @@ def count_refreshes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-@pytest.mark.parametrize(("block", "dense_work"), [(0, None), (1, None), (2, 0), (3, 0)])
-def test_incremental_related_equals_clean(block: int, dense_work: int | None, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize(("block", "dense_work", "small"), [(0, None, None), (1, None, None), (2, 0, None),
+                                                           (3, 0, None), (4, None, 0)])
+def test_incremental_related_equals_clean(block: int, dense_work: int | None, small: int | None,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     from digest import similarity_index
 
     # As in `digest build`, which has not loaded scipy: an edit's few rows are scored with numpy
     # alone row by row, many rows (a clean computation of more than SMALL articles) with numpy in
-    # dense blocks, or (DENSE_WORK 0: as on a large site) with scipy.
+    # dense blocks, or (DENSE_WORK 0: as on a large site) with scipy. SMALL 0: an update's rows too
+    # in dense blocks (an edit that moves many vectors), in blocks of a few rows.
     monkeypatch.setattr(similarity_index, "_scipy_loaded", lambda: False)
     if dense_work is not None:
         monkeypatch.setattr(similarity_index, "DENSE_WORK", dense_work)
+    blocks: list[str] = []
+    if small is not None:
+        monkeypatch.setattr(similarity_index, "SMALL", small)
+        monkeypatch.setattr(similarity_index, "DENSE_CELLS", 700)
+        real = similarity_index.SimilarityIndex._dense_blocks
+
+        def spied(self, which, work):  # type: ignore[no-untyped-def]
+            import inspect
+
+            blocks.append(inspect.stack()[1].function)
+            return real(self, which, work)
+
+        monkeypatch.setattr(similarity_index.SimilarityIndex, "_dense_blocks", spied)
     refreshes = count_refreshes(monkeypatch)
     steps = in_place = 0
     for seed in range(block * 10, block * 10 + 10):
@@ -107,6 +123,8 @@ def test_incremental_related_equals_clean(block: int, dense_work: int | None, mo
         steps, in_place = steps + s, in_place + i
     assert in_place >= steps // 3  # the in-place update path was taken, not only clean rebuilds
     assert refreshes[0] >= 5  # and vectors changed in place, candidate lists merged or searched again
+    if small is not None:
+        assert {"_search_dense", "_refresh"} <= set(blocks)  # an update's own rows and everyone's against them
 
 
 @pytest.mark.parametrize(("block", "floor"), [(0, None), (1, None), (2, 0.25)])
@@ -173,7 +191,7 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
                         rng.sample(["a", "b", "c"], rng.randint(0, 1)), "en", config, frozenset()) for i in range(150)]
     stamps = [float(rng.randint(0, 30) * 86400) for _ in keys]
     links = {k: tuple(rng.sample(keys, 2)) for k in keys[:20]}
-    monkeypatch.setattr(similarity_index, "DENSE_CELLS", 1000)  # blocks of a few rows: 150 articles in 24
+    monkeypatch.setattr(similarity_index, "DENSE_CELLS", 1000)  # blocks of a few rows: 150 articles in 25
     loaded = similarity_index._scipy_loaded
     searches: list[str] = []
     for name in ("_search_one", "_search_dense", "_search_all"):
@@ -193,6 +211,48 @@ def test_numpy_and_scipy_products_give_the_same_stories(seed: int, monkeypatch: 
     assert found[0] == found[1] == found[2]
     assert any(item.reason == "linked" for items in found[0].values() for item in items)
     assert any(item.terms for items in found[0].values() for item in items)
+
+
+@pytest.mark.parametrize("cells", [1, 97, 400, 5000])
+def test_dense_blocks_cut_by_rows_or_by_products_find_what_each_row_alone_finds(cells: int,
+                                                                                 monkeypatch: pytest.MonkeyPatch):
+    """A dense block holds at most DENSE_CELLS scores (rows times articles) and DENSE_CELLS products: here
+    each row's products outnumber the articles, so the products cut most blocks. Every way of cutting
+    gives each row's candidates exactly as scoring that row alone does."""
+    import numpy as np
+
+    from digest import similarity_index
+
+    rng = random.Random(cells)
+    config = RelatedConfig()
+    n = 60
+    words = [f"word{i}" for i in range(24)]  # each in about half the articles: many products a row
+    feats = [S.features(f"title{i}", "", " ".join(w for w in words if rng.random() < .5), [], "en", config,
+                        frozenset()) for i in range(n)]
+    index = similarity_index.SimilarityIndex.build([f"k{i:02d}" for i in range(n)], feats, config, 8, "")
+    monkeypatch.setattr(similarity_index, "DENSE_CELLS", cells)
+    sizes: list[int] = []
+    real = similarity_index.SimilarityIndex._dense_blocks
+
+    def blocks(self, which, work):  # type: ignore[no-untyped-def]
+        for lo, block in real(self, which, work):
+            sizes.append(len(block))
+            yield lo, block
+
+    monkeypatch.setattr(similarity_index.SimilarityIndex, "_dense_blocks", blocks)
+    which = list(range(n))
+    work = index._row_work()
+    assert np.median(work) > n  # most rows' products outnumber the articles
+    c, s, lengths = index._search_dense(which, work)
+    ends = np.cumsum(lengths)
+    for i in which:
+        one_c, one_s = index._search_one(i)
+        assert c[ends[i] - lengths[i]:ends[i]].tolist() == one_c.tolist()
+        assert s[ends[i] - lengths[i]:ends[i]].tolist() == one_s.tolist()
+    most = max(1, cells // n)  # rows a block may hold
+    assert sum(sizes) == n and max(sizes) <= most
+    if most > 1:
+        assert len(sizes) > -(-n // most)  # more blocks than the rows alone make: the products cut them
 
 
 def test_packed_rows_read_replace_flatten_and_pickle_like_a_list_of_pairs():
