@@ -229,6 +229,11 @@ def test_a_link_to_a_draft_warns(site: Site, cli) -> None:
     r = cli("build", "--site", str(site.root))
     assert r.code == 0
     assert "live.md:10: warning: link to 'draft.md': that article is a draft" in r.err  # source: 3 lines
+    # The summary counts them, where the eye lands last (warnings scroll away on a large site).
+    warned = r.err.count(": warning: ")
+    assert f"removed; {warned} warning{'s' if warned != 1 else ''} above) ->" in r.out.splitlines()[-1]
+    site.add("live.md", "Live", source={"name": "Wire"}, body="Intro.")
+    assert "warning" not in cli("build", "--site", str(site.root)).out
 
 
 def test_one_spelling_of_each_letter_whatever_the_keyboard_typed(site: Site, cli) -> None:

@@ -84,6 +84,9 @@ def run(args: argparse.Namespace) -> int:
         print(f"  peak memory {peak:.0f} MiB (this process)", file=sys.stderr)
     if not args.quiet:
         where = display_path(result.config.output_path)
+        count = len(result.warnings)
+        # The count again where the eye lands last: warnings scroll away on a site with many.
+        warned = f"; {count:,} warning{'s' if count != 1 else ''} above" if count else ""
         print(f"built {result.pages} pages and {result.feeds} feeds in {result.seconds:.2f} s "
-              f"({result.written} files written, {result.removed} removed) -> {where}/")
+              f"({result.written} files written, {result.removed} removed{warned}) -> {where}/")
     return 0
