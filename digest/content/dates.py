@@ -62,6 +62,15 @@ def parse_date(value: object, tz: tzinfo) -> datetime:
     return result.replace(tzinfo=_offset(m["tz"]) if m["tz"] else tz)
 
 
+def skipped_time(value: datetime) -> bool:
+    """Whether a time never happened on the clocks of its time zone: a time in the hour skipped when
+    summer time starts (2:30 on the night the clocks go from 2:00 to 3:00). A fixed offset has none."""
+    if value.tzinfo is None:
+        return False
+    wall = value.replace(tzinfo=None, fold=0)
+    return value.astimezone(UTC).astimezone(value.tzinfo).replace(tzinfo=None, fold=0) != wall
+
+
 def date_from_filename(name: str, tz: tzinfo) -> datetime | None:
     """The date of a ``YYYY-MM-DD-slug.md`` file name, or None."""
     m = _FILE_DATE_RE.match(name)

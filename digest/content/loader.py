@@ -12,13 +12,13 @@ import html
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import tzinfo
+from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
 
 from digest import yamlio
 from digest.content import frontmatter
-from digest.content.dates import DateError, date_from_filename, parse_date, strip_date_prefix
+from digest.content.dates import DateError, date_from_filename, parse_date, skipped_time, strip_date_prefix
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
 from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
@@ -152,7 +152,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     date = None
     if meta.get("date") is not None:
         try:
-            date = parse_date(meta["date"], settings.tz).astimezone(settings.tz)
+            date = _local_date(r, "date", settings)
         except DateError as exc:
             r.error("date", str(exc))
     else:
@@ -164,7 +164,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     updated = None
     if meta.get("updated") is not None:
         try:
-            updated = parse_date(meta["updated"], settings.tz).astimezone(settings.tz)
+            updated = _local_date(r, "updated", settings)
         except DateError as exc:
             r.error("updated", str(exc))
         if updated is not None and date is not None and updated < date:
@@ -252,6 +252,16 @@ def _flag(r: _Reader, key: str) -> bool:
         return value.strip().lower() in ("yes", "true")
     r.error(key, f"{key} must be true or false, not {_short(value)}")
     return False
+
+
+def _local_date(r: _Reader, key: str, settings: ParseSettings) -> datetime:
+    """A date field in the site's time zone; a time the clocks skip there gets a warning (it would be
+    shown as written, but stands for an hour later)."""
+    value = parse_date(r.meta[key], settings.tz)
+    if skipped_time(value):
+        r.warning(key, f"{value:%Y-%m-%d %H:%M} never happened in {settings.tz}: the clocks skip that hour "
+                       "when summer time starts; write the time you mean, or give its offset")
+    return value.astimezone(settings.tz)
 
 
 def _tags(r: _Reader) -> tuple[str, ...]:

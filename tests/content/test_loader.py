@@ -168,3 +168,24 @@ def test_an_update_before_the_date_warns_and_is_not_shown():
     assert [(p.line, p.severity, p.message) for p in r.problems] == [
         (4, "warning", "updated (2025-03-01 00:00) is before the article's date (2025-03-10 09:00): correct it, "
                        "or leave it out")]
+
+
+def test_a_time_the_clocks_skip_warns():
+    """2:30 on the night New York's clocks go from 2:00 to 3:00 never happened there: the editor meant
+    another time. A time that exists, the hour repeated in autumn, and a time with its own offset do
+    not warn; nor does any time where the clocks never change (India)."""
+    ny = ParseSettings("en", ZoneInfo("America/New_York"))
+
+    def problems(date: str, settings: ParseSettings = ny) -> list[tuple[int, str, str]]:
+        r = parse_article("a.md", "content/a.md", f"---\ntitle: A\ndate: {date}\nupdated: {date}\n---\n".encode(),
+                          settings)
+        assert r.article is not None
+        return [(p.line, p.severity, p.message) for p in r.problems]
+
+    message = ("2025-03-09 02:30 never happened in America/New_York: the clocks skip that hour when summer time "
+               "starts; write the time you mean, or give its offset")
+    assert problems("2025-03-09 02:30") == [(3, "warning", message), (4, "warning", message)]
+    assert problems("2025-03-09T02:30:00") == [(3, "warning", message), (4, "warning", message)]  # a YAML time
+    for fine in ("2025-03-09 01:59", "2025-03-09 03:00", "2025-11-02 01:30", "2025-03-09 02:30 -05:00", "2025-03-09"):
+        assert problems(fine) == [], fine
+    assert problems("2025-03-09 02:30", SETTINGS) == []
