@@ -23,7 +23,7 @@ from pathlib import Path
 
 from digest import __version__, graph
 from digest.cache import Cache
-from digest.checks import link_problems
+from digest.checks import link_problems, misnamed_articles
 from digest.config import SiteConfig, load_config
 from digest.errors import DigestError, Problem, Problems, display_path
 from digest.fingerprints import Previous, context_of, page_memo
@@ -153,10 +153,7 @@ class Builder:
         tags = graph.build_tags(config, live, order)
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
         static = static_sources(config, theme)
-        for source in static.values():
-            if source.suffix.lower() in (".markdown", ".mdown", ".mkd") and source.is_relative_to(config.content_path):
-                problems.warning(source, 1, "only .md files are articles: this one is published as it is "
-                                            "(rename it to .md to make it an article)")
+        problems.extend(misnamed_articles(config.content_path, static.values()))
         live_bodies = {k: bodies[k] for k in published}
         problems.extend(link_problems(live, live_bodies, resolved.link_targets,
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))
@@ -333,7 +330,7 @@ def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
                               config.line_of("content_dir"))
         raise DigestError(f"output_dir {config.output_dir!r} would overwrite the site's own files; "
                           "use a folder of its own such as 'public'", config.path, config.line_of("output_dir"))
-    cache = (root / config.cache_dir).resolve()
+    cache = config.cache_path.resolve()
     if cache.is_relative_to(out):
         raise DigestError(f"cache_dir {config.cache_dir!r} is inside the output folder, which would publish the "
                           "cache: use a folder of its own such as '.digest-cache'", config.path,

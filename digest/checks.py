@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from pathlib import Path
 
 from digest.content.model import Article
 from digest.errors import Problem, display_path
@@ -86,6 +87,16 @@ def html_problems(article: Article, body: RenderedBody) -> list[Problem]:
     return [Problem(article.source_path, line, f"<{tag}> opens an HTML element that this paragraph never "
                     f"closes, so it takes in the rest of the page: write `<{tag}>` (in backticks) to show it as "
                     "text, or close it", "warning") for tag, line in body.unclosed]
+
+
+MARKDOWN_SUFFIXES = (".markdown", ".mdown", ".mkd")  # Markdown files that are not articles (only .md is)
+
+
+def misnamed_articles(content: Path, static: Iterable[Path]) -> list[Problem]:
+    """Files under the content folder that look like articles but are published as they are."""
+    return [Problem(str(source), 1, "only .md files are articles: this one is published as it is (rename it "
+                    "to .md to make it an article)", "warning")
+            for source in static if source.suffix.lower() in MARKDOWN_SUFFIXES and source.is_relative_to(content)]
 
 
 def article_problems(article: Article) -> list[Problem]:

@@ -197,12 +197,13 @@ def _cname(v: Any) -> str | None:
     return None
 
 
-_LANGUAGE = re.compile(r"^[A-Za-z]{2,8}(?:-[A-Za-z0-9]{1,8})*$")
+# A language code (BCP 47): hi, en-IN; hi_IN too, read as hi-IN. For site.yml and front matter alike.
+LANG_CODE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 _THEME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def _language(v: Any) -> str | None:
-    if not isinstance(v, str) or not _LANGUAGE.match(v.strip().replace("_", "-")):
+    if not isinstance(v, str) or not LANG_CODE.match(v.strip()):
         return f"must be a language code such as hi, en or en-IN, not {str(v)[:40]!r}"
     return None
 

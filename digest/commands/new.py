@@ -9,9 +9,9 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from digest.config import SiteConfig, load_config
+from digest.config import LANG_CODE, SiteConfig, load_config
 from digest.content.dates import DateError, parse_date
-from digest.content.loader import LANG_CODE, discover
+from digest.content.loader import discover
 from digest.errors import DigestError
 from digest.text import shorten_slug, slugify
 

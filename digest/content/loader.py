@@ -9,7 +9,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import html
-import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -17,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from digest import yamlio
+from digest.config import LANG_CODE
 from digest.content import frontmatter
 from digest.content.dates import DateError, date_from_filename, parse_date, skipped_time, strip_date_prefix
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
@@ -24,7 +24,6 @@ from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
 from digest.urls import is_safe_url
 
-LANG_CODE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
 KNOWN_KEYS = frozenset({
     "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
     "slug", "draft", "image", "image_alt", "author", "authors", "updated",
