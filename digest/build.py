@@ -23,7 +23,7 @@ from pathlib import Path
 
 from digest import __version__, graph
 from digest.cache import Cache
-from digest.checks import link_problems, misnamed_articles
+from digest.checks import held_back, link_problems, misnamed_articles
 from digest.config import SiteConfig, load_config
 from digest.errors import DigestError, Problem, Problems, display_path
 from digest.fingerprints import Previous, context_of, page_memo
@@ -152,8 +152,9 @@ class Builder:
         order = tuple(a.key for a in graph.sort_newest_first(live.values()))
         tags = graph.build_tags(config, live, order)
         pages = make_pages(config, live, order, tags, resolved.paths, problems)
-        static = static_sources(config, theme)
+        static, held = static_sources(config, theme)
         problems.extend(misnamed_articles(config.content_path, static.values()))
+        problems.extend(held_back(held))
         live_bodies = {k: bodies[k] for k in published}
         problems.extend(link_problems(live, live_bodies, resolved.link_targets,
                                       {p.path.lstrip("/") for p in pages}, {*static, *GENERATED}))

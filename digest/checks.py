@@ -99,6 +99,44 @@ def misnamed_articles(content: Path, static: Iterable[Path]) -> list[Problem]:
             for source in static if source.suffix.lower() in MARKDOWN_SUFFIXES and source.is_relative_to(content)]
 
 
+# Files beside the articles that a browser runs as they are when they are opened: not published (an
+# editor's folder is not the place for the site's own pages and scripts, which go in static/).
+ACTIVE_SUFFIXES = frozenset({".html", ".htm", ".xhtml", ".xht", ".shtml", ".js", ".mjs", ".wasm"})
+# Images and documents that may hold script: published unless they do.
+_SCRIPTABLE_SUFFIXES = frozenset({".svg", ".svgz", ".xml", ".xsl", ".xslt"})
+_SCRIPT_MARKS = re.compile(rb"<script|<foreignobject|<\?xml-stylesheet|\bon[a-z]+\s*=|javascript:|<iframe|<embed"
+                           rb"|<object|<handler|<set\b|<animate", re.I)
+
+
+def runs_script(path: Path) -> str | None:
+    """Why a file beside the articles would run script on the site if it were published, or None."""
+    suffix = path.suffix.lower()
+    if suffix in ACTIVE_SUFFIXES:
+        return f"a {suffix} file runs as it is on the site"
+    if suffix in _SCRIPTABLE_SUFFIXES:
+        try:
+            data = path.read_bytes()
+        except OSError:
+            return None  # the copy reports it
+        if suffix == ".svgz":
+            import contextlib
+            import zlib
+
+            # The first 16 MB unpacked are enough to look at (and a "zip bomb" stays small); not gzip
+            # after all: looked at as it is.
+            with contextlib.suppress(zlib.error):
+                data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 1 << 24)
+        if _SCRIPT_MARKS.search(data):
+            return f"this {suffix} file may hold script (a <script>, an on... attribute or a javascript: link)"
+    return None
+
+
+def held_back(files: Iterable[tuple[Path, str]]) -> list[Problem]:
+    """A warning for each file beside the articles that is not published (``runs_script``)."""
+    return [Problem(str(path), 1, f"not published: {why}, and nothing in an editor's folder may run script on the "
+                    "site; a file of the site's own belongs in static/", "warning") for path, why in files]
+
+
 def article_problems(article: Article) -> list[Problem]:
     """Problems of an article's front matter that do not stop the build."""
     problems = []

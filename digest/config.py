@@ -128,6 +128,10 @@ class SiteConfig:
         return self.root / self.cache_dir
 
     def with_base_url(self, base_url: str) -> SiteConfig:
+        """The site at another URL (``--base-url``), checked as site.yml's is."""
+        problem = _base_url(base_url)
+        if problem is not None:
+            raise DigestError(f"--base-url {problem}", "<command line>", 1)
         return replace(self, base_url=normalize_base_url(base_url))
 
 
@@ -176,7 +180,17 @@ def _base_url(v: Any) -> str | None:
         return f"must be an absolute http(s) URL such as https://user.github.io/repo/, not {v!r}"
     if parts.query or parts.fragment:
         return "must not have a query or fragment"
+    if _URL_UNSAFE.search(v.strip()):
+        return f"must be a plain URL: no spaces, quotes, angle brackets or backslashes, not {v.strip()[:60]!r}"
+    if not _HOST.fullmatch(parts.netloc):
+        return f"must name a host such as user.github.io or news.example.org, not {parts.netloc[:60]!r}"
     return None
+
+
+# Characters a URL never holds as written (they are percent-encoded), and that would break out of an
+# HTML attribute or a feed's XML if they reached one; a host name, an IPv4 or [IPv6] address, a port.
+_URL_UNSAFE = re.compile(r"[\s\"'<>\\`{}|^\x00-\x1f\x7f]")
+_HOST = re.compile(r"(?:[^/?#@:\[\]]+|\[[0-9A-Fa-f:.]+\])(?::\d{1,5})?")
 
 
 def _timezone(v: Any) -> str | None:

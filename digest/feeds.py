@@ -106,7 +106,7 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     home = urls.absolute(spec.path)
     fg.id(home)
     fg.title(xml_text(spec.title))
-    fg.subtitle(xml_text(spec.description))
+    fg.subtitle(escape(xml_text(spec.description)))  # RSS's channel <description>: HTML to readers
     # RSS has one <link>, the page the feed is about: feedgen writes the last link given, so "self"
     # (RSS's atom:link, Atom's link rel="self") comes first.
     fg.link(href=urls.absolute(spec.rss), rel="self")
@@ -133,7 +133,11 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
             fe.dc.dc_language(a.lang)  # RSS: the item's dc:language
         fe.updated(_updated(r, key))
         if view.summary:
-            fe.description(xml_text(view.summary), isSummary=True)
+            # Plain text, and readers take RSS's <description> as HTML: escaped once more, so that a
+            # summary about "<img onerror=...>" shows those words; Atom's summary says it is HTML too.
+            summary = escape(xml_text(view.summary))
+            fe.description(summary, isSummary=True)
+            fe.summary(summary, type="html")
         if full:
             fe.content(_content(r, key), type="html")
         for author in a.authors:
@@ -146,6 +150,7 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     # Each format's self link names its own file.
     fg.link([{"href": home, "rel": "alternate"}, {"href": urls.absolute(spec.atom), "rel": "self"}],
             replace=True)
+    fg.subtitle(xml_text(spec.description))  # Atom's subtitle is text
     atom = fg.atom_str(pretty=True)
     return rss, atom
 

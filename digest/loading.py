@@ -72,7 +72,8 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
         return pickle.dumps(Parsed(result), protocol=pickle.HIGHEST_PROTOCOL), b"", b""
     body = render(a.body, key, a.body_line, unsafe_html=settings.unsafe_html)
     if a.summary:
-        summary_html = render_inline(a.summary, unsafe_html=settings.unsafe_html)
+        # Sanitised whatever markdown.unsafe_html says: that trusts bodies (embeds), not front matter.
+        summary_html = render_inline(a.summary)
         summary = truncate(strip_tags(summary_html), SUMMARY_LIMIT * 2)
     else:
         summary = truncate(body.first_paragraph, SUMMARY_LIMIT)

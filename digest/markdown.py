@@ -15,6 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from html import escape
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -83,8 +84,13 @@ _ALLOWED_TAGS = set(nh3.ALLOWED_TAGS) | {
 _ALLOWED_ATTRIBUTES: dict[str, set[str]] = {tag: set(attrs) for tag, attrs in nh3.ALLOWED_ATTRIBUTES.items()}
 for _tag in _ALLOWED_TAGS:
     _ALLOWED_ATTRIBUTES.setdefault(_tag, set()).update({"id", "class", "lang", "dir", "title"})
+# An <img id=...> is also a property of ``document`` (``<img id="getElementById">`` replaces the
+# method for every script of the page): images get no id. (Any id is a property of ``window``, which
+# hides only names that are not the browser's own; scripts of digest use none.)
+_ALLOWED_ATTRIBUTES["img"].discard("id")
 _ALLOWED_ATTRIBUTES["img"].update({"src", "alt", "width", "height", "loading"})
-_ALLOWED_ATTRIBUTES["source"].update({"src", "srcset", "type", "media"})
+# No srcset: nh3 checks the schemes of URL attributes, and srcset (a list of URLs) is not one of them.
+_ALLOWED_ATTRIBUTES["source"].update({"src", "type", "media"})
 _ALLOWED_ATTRIBUTES["video"].update({"src", "controls", "poster", "width", "height"})
 _ALLOWED_ATTRIBUTES["audio"].update({"src", "controls"})
 _ALLOWED_ATTRIBUTES["track"].update({"src", "kind", "srclang", "label"})
@@ -222,15 +228,25 @@ def render_inline(text: str, *, unsafe_html: bool = False) -> str:
 
 
 def fill_placeholders(html: str, link_url: Callable[[int], str | None], root: str) -> str:
-    """Put site URLs where rendering left placeholders. ``root`` is the base path without '/'."""
+    """Put site URLs where rendering left placeholders. ``root`` is the base path without '/' (or the
+    site's origin and base path, for feeds), percent-encoded.
+
+    An editor can write a placeholder too (``[x](digest-root:javascript:...)``, in Markdown or raw
+    HTML): only the forms ``_collect`` makes are filled in, a root path that begins with one '/', a
+    link by its number; anything else becomes ``#``. What is put in is escaped for the attribute.
+    """
     if "digest-" not in html:
         return html
+    base = escape(root)
 
     def replace(m: re.Match[str]) -> str:
         attr, kind, value = m.group(1), m.group(2), m.group(3)
         if kind == "root":
-            return f'{attr}="{root}{value}"'
+            # ``value`` is the attribute's text as rendered (escaped already), a site path.
+            if value.startswith("/") and not value.startswith("//"):
+                return f'{attr}="{base}{value}"'
+            return f'{attr}="#"'
         url = link_url(int(value)) if value.isdigit() else None
-        return f'{attr}="{url}"' if url is not None else f'{attr}="#"'
+        return f'{attr}="{escape(url)}"' if url is not None else f'{attr}="#"'
 
     return _PLACEHOLDER.sub(replace, html)

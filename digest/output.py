@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from digest import feeds
 from digest.cache import Cache, OutputState
+from digest.checks import runs_script
 from digest.errors import DigestError, Problem, Problems, display_path
 from digest.parallel import imap_chunks
 from digest.render import Renderer
@@ -399,19 +400,26 @@ def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: l
 GENERATED = ("sitemap.xml", "robots.txt", "feeds.opml", ".nojekyll", "CNAME", "feed.xml", "atom.xml", "feed.json")
 
 
-def static_sources(config: Any, theme: Theme) -> dict[str, Path]:
+def static_sources(config: Any, theme: Theme) -> tuple[dict[str, Path], list[tuple[Path, str]]]:
     """Files copied as they are: the theme's static files, the site's static/ folder and the
-    files beside the articles, later ones winning. Nothing from outside the site or the theme."""
+    files beside the articles, later ones winning. Nothing from outside the site or the theme.
+    Also the files beside the articles that are not published, with why (``checks.runs_script``)."""
     static = theme.static_files()
     static.update(_walk_files(config.root / config.static_dir))
-    static.update(_content_assets(config.content_path))
+    held: list[tuple[Path, str]] = []
+    for rel, source in _content_assets(config.content_path).items():
+        why = runs_script(source)
+        if why is None:
+            static[rel] = source
+        else:
+            held.append((source, why))
     allowed = [config.root.resolve(), *(d.resolve() for d in theme.dirs)]
     for source in static.values():
         real = source.resolve()
         if not any(real.is_relative_to(folder) for folder in allowed):
             raise DigestError(f"{display_path(source)} is a link to {real}, outside the site: refusing to publish it",
                               source, 1)
-    return static
+    return static, held
 
 
 def _walk_files(root: Path) -> dict[str, Path]:

@@ -189,7 +189,7 @@ class Renderer:
             return url + "#" + fragment if fragment else url
 
         text = (self.model.html[key] if html is None else html).decode("utf-8")
-        return Markup(fill_placeholders(text, link_url, self.urls.base_path.rstrip("/")))
+        return Markup(fill_placeholders(text, link_url, self.urls.url("/").rstrip("/")))
 
     def related(self, key: str) -> list[RelatedView]:
         out = []

@@ -14,7 +14,7 @@ from functools import lru_cache
 from urllib.parse import quote, urlsplit
 
 SAFE_SCHEMES = frozenset({"http", "https"})
-_CONTROL = re.compile("[\x00-\x1f\x7f]")
+CONTROL = re.compile("[\x00-\x1f\x7f]")
 
 
 def is_safe_url(url: str) -> bool:
@@ -22,7 +22,7 @@ def is_safe_url(url: str) -> bool:
     url = url.strip()
     if not url:
         return False
-    cleaned = _CONTROL.sub("", url)
+    cleaned = CONTROL.sub("", url)
     scheme = urlsplit(cleaned).scheme.lower()
     if scheme:
         return scheme in SAFE_SCHEMES

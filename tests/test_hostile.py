@@ -191,7 +191,20 @@ Text <script>alert(1)</script> and <img src="x" onerror="alert(1)"> and [link](j
 and <a href="vbscript:msgbox(1)">vb</a> and <svg onload=alert(1)></svg> <style>body{{}}</style>
 
 <iframe src="https://evil.example/"></iframe>
+
+Placeholders of digest's own, written by hand: [a](digest-root:javascript:alert(1))
+<digest-root:javascript:alert(2)> <a href="digest-root:&#x6A;avascript:alert(3)">c</a> [d][e]
+and a link whose fragment would leave its attribute: [f](other.md#a"onmouseover="alert(4))
+
+[e]: digest-root:javascript:alert(5)
 """)
+    # Text that reads as markup, in a summary and a first paragraph: RSS readers take both as HTML.
+    site.write("content/other.md", article("Other", summary="&lt;img src=x onerror=alert(6)&gt;",
+                                           source={"name": "Wire"}))
+    site.write("content/third.md", article("Third", body="&lt;img src=x onerror=alert(7)&gt;",
+                                           source={"name": "Wire"}))
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\n"
+               "description: '<img src=x onerror=alert(8)>'\n")
     r = build(cli, site)
     assert r.code == 0, r.err
     for path in site.out().rglob("*.html"):
@@ -201,8 +214,13 @@ and <a href="vbscript:msgbox(1)">vb</a> and <svg onload=alert(1)></svg> <style>b
         for el in root.iter():
             assert "javascript:" not in " ".join(str(v) for v in el.attrib.values())
             local = etree.QName(el).localname if isinstance(el.tag, str) else ""
-            if local in ("encoded", "content") and el.text:  # HTML the feed reader will render
+            # HTML the feed reader will render: RSS's descriptions, Atom's html and content
+            if el.text and (local in ("encoded", "content", "description") or el.get("type") == "html"):
                 assert_no_script(lxml.html.fragment_fromstring(el.text, create_parent="div"), feed)
+    rss = etree.fromstring(site.out("feed.xml").read_bytes())
+    descriptions = [el.text for el in rss.iter("description")]
+    assert "&lt;img src=x onerror=alert(6)&gt;" in descriptions  # shown as the words it is
+    assert "&lt;img src=x onerror=alert(8)&gt;" in descriptions
 
 
 def assert_no_script(doc: lxml.html.HtmlElement, where: str) -> None:
@@ -304,3 +322,53 @@ def test_symlinked_static_file_outside_the_site_is_refused(site: Site, cli, tmp_
     r = build(cli, site)
     assert r.code == 1 and "outside the site" in r.err
     assert not site.out("passwd").exists()
+
+
+def test_unsafe_html_trusts_bodies_not_summaries(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nmarkdown:\n  unsafe_html: true\n")
+    site.add("a.md", "A", tags=["storm"], source={"name": "Wire"},
+             summary='Sum <img src=x onerror="alert(1)"> <script>alert(2)</script>', body="Body.")
+    assert build(cli, site).code == 0
+    for path in site.out().rglob("*"):
+        if path.is_file() and path.suffix in (".html", ".json", ".xml"):
+            text = path.read_text(encoding="utf-8")
+            assert "onerror=" not in text and "<script>alert" not in text, path
+
+
+@pytest.mark.parametrize("url", ['https://example.org/d" autofocus onfocus="alert(1)" x="/',
+                                 "https://example.org/a b/", "https://ex<ample.org/", "https://user@example.org/"])
+def test_a_base_url_that_could_leave_an_attribute_is_an_error(site: Site, cli, url: str) -> None:
+    site.add("a.md", "A", source={"name": "Wire"}, body="[local](/tags/)")
+    site.write("site.yml", f"title: T\nbase_url: '{url}'\n")
+    r = build(cli, site)
+    assert r.code == 1 and errors(r)[0].startswith(f"{site.root / 'site.yml'}:2: error: base_url must ")
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\n")
+    for bad in (url, "user.github.io/repo/", "/repo/", "ftp://example.org/"):
+        r = build(cli, site, "--base-url", bad)
+        assert r.code == 1 and errors(r)[0].startswith("<command line>:1: error: --base-url must "), r.err
+
+
+def test_files_beside_the_articles_that_run_script_are_not_published(site: Site, cli) -> None:
+    site.add("a.md", "A", source={"name": "Wire"})
+    site.write("content/evil.html", "<script>alert(1)</script>")
+    site.write("content/code.js", "alert(1)")
+    site.write("content/pic.svg", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>')
+    site.write("content/clean.svg", '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>')
+    site.write("content/doc.pdf", b"%PDF-1.4")
+    site.write("static/mine.html", "<p>the site's own page</p>")
+    r = build(cli, site)
+    assert r.code == 0, r.err
+    published = {p.relative_to(site.out()).as_posix() for p in site.out().rglob("*") if p.is_file()}
+    assert {"clean.svg", "doc.pdf", "mine.html"} <= published
+    assert not {"evil.html", "code.js", "pic.svg"} & published
+    for name in ("evil.html", "code.js", "pic.svg"):
+        assert f"{site.root / 'content' / name}:1: warning: not published: " in r.err
+
+
+def test_a_control_character_in_a_url_is_a_warning_not_a_crash(site: Site, cli) -> None:
+    site.write("content/a.md", '---\ntitle: A\ndate: 2025-01-10\nsource: {name: Wire, url: "https://ok.example/a\\x01b"}\n'
+               '---\n\nText.\n')
+    r = build(cli, site)
+    assert r.code == 0, r.err
+    assert f"{site.root / 'content/a.md'}:4: warning: source.url " in r.err and "control character" in r.err
+    etree.fromstring(site.out("feed.xml").read_bytes())

@@ -1,3 +1,5 @@
+import re
+
 from digest.markdown import fill_placeholders, render, render_inline, sanitize
 
 
@@ -68,3 +70,35 @@ def test_inline_summary_is_sanitised():
 def test_sanitize_keeps_ordinary_markup():
     html = '<p class="x">a <a href="https://x.org" title="t">b</a></p><table><tr><td colspan="2">c</td></tr></table>'
     assert sanitize(html) == html.replace("<tr>", "<tbody><tr>").replace("</table>", "</tbody></table>")
+
+
+def test_placeholders_written_by_the_editor_never_become_script_links():
+    # The forms _collect makes are a root path with one '/' and a link by its number; an editor's
+    # "digest-root:javascript:..." (in a link, an autolink, a reference or raw HTML) becomes "#".
+    body = ("[a](digest-root:javascript:alert(1)) <digest-root:javascript:alert(2)> [c][d]\n\n"
+            "[d]: digest-root:javascript:alert(3)\n\n"
+            '<a href="digest-root:&#x6A;avascript:alert(4)">e</a> <a href="digest-root://evil.example/">f</a> '
+            '<a href="digest-link:x">g</a> <a href="digest-root:data:text/html,x">h</a>\n')
+    r = render(body, "x.md")
+    html = fill_placeholders(r.html, lambda i: None, "")
+    hrefs = re.findall(r'href="([^"]*)"', html)
+    assert len(hrefs) == 7 and set(hrefs) == {"#"}, html
+    assert fill_placeholders('<a href="digest-root:/about/">x</a>', lambda i: None, "") == '<a href="/about/">x</a>'
+
+
+def test_what_fills_a_placeholder_cannot_leave_the_attribute():
+    r = render('[x](other.md#a"onmouseover="alert(1)) ![p](/p.png)', "k.md")
+    assert r.links[0].fragment == 'a"onmouseover="alert(1)'
+    html = fill_placeholders(r.html, lambda i: "/o/#" + r.links[i].fragment, '/r"x')
+    assert 'href="/o/#a&quot;onmouseover=&quot;alert(1)"' in html
+    assert 'src="/r&quot;x/p.png"' in html
+    assert "onmouseover=\"" not in html
+
+
+def test_images_get_no_id_and_sources_no_srcset():
+    # <img id="getElementById"> would replace document.getElementById for the page's scripts; srcset
+    # holds URLs whose schemes the sanitiser does not check.
+    html = sanitize('<img id="getElementById" src="a.png" alt="a"><p id="keep">x</p>'
+                    '<picture><source srcset="javascript:alert(1)"><img src="b.png" alt=""></picture>')
+    assert 'id="getElementById"' not in html and 'id="keep"' in html
+    assert "srcset" not in html and "javascript" not in html

@@ -22,7 +22,7 @@ from digest.content.dates import DateError, date_from_filename, parse_date, skip
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
 from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
-from digest.urls import is_safe_url
+from digest.urls import CONTROL, is_safe_url
 
 KNOWN_KEYS = frozenset({
     "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
@@ -114,6 +114,9 @@ class _Reader:
             self.error(key, f"{what} must be a URL, not {type(value).__name__}")
             return None
         value = value.strip()
+        if CONTROL.search(value):  # a browser would drop them; a feed cannot hold them at all
+            self.warning(key, f"{what} {_short(value)} holds a control character; it is not linked")
+            return None
         if not is_safe_url(value):
             self.warning(key, f"{what} {_short(value)} is not an http(s) or relative URL; it is not linked")
             return None

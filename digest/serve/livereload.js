@@ -1,14 +1,18 @@
 // digest serve: live reload. Injected into HTML responses by the preview server only.
 (function () {
   "use strict";
-  if (window.__digestReload) return;
-  window.__digestReload = true;
+  // Once per page. A symbol, not a name: an element with id="..." is a property of window by its id,
+  // and a page's content could pose as this script having run.
+  var ONCE = Symbol.for("digest.livereload");
+  if (window[ONCE]) return;
+  window[ONCE] = true;
   var OVERLAY = "digest-error-overlay";
+  var overlay = null;  // the element this script made (never looked up by id: content may hold one)
 
   function showErrors(data) {
-    var box = document.getElementById(OVERLAY);
-    if (!box) {
-      box = document.createElement("div");
+    var box = overlay;
+    if (!box || !box.isConnected) {
+      box = overlay = document.createElement("div");
       box.id = OVERLAY;
       box.setAttribute("role", "alert");
       box.style.cssText = "position:fixed;inset:0;z-index:2147483647;overflow:auto;padding:2rem;" +
@@ -31,8 +35,8 @@
   }
 
   function clearErrors() {
-    var box = document.getElementById(OVERLAY);
-    if (box) box.remove();
+    if (overlay) overlay.remove();
+    overlay = null;
   }
 
   function swapStyles() {
@@ -58,7 +62,7 @@
       try { showErrors(JSON.parse(e.data)); } catch (err) { /* ignore */ }
     });
     source.addEventListener("ok", function () {
-      if (document.getElementById(OVERLAY)) { location.reload(); }
+      if (overlay && overlay.isConnected) { location.reload(); }
     });
   }
   if (window.EventSource) connect();
