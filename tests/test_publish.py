@@ -105,6 +105,18 @@ def test_deploy_to_another_branch_without_pushing(repo_site, cli) -> None:
     assert git(bare, "branch", "--list").strip() == ""
 
 
+def test_deploy_never_replaces_a_checked_out_branch(repo_site, cli, tmp_path: Path) -> None:
+    site, _ = repo_site
+    head = git(site.root, "rev-parse", "main")
+    git(site.root, "branch", "drafts")
+    git(site.root, "worktree", "add", "-q", str(tmp_path / "other"), "drafts")
+    for branch in ("main", "drafts"):  # this working tree's branch, and another's
+        r = cli("deploy", "--site", str(site.root), "--branch", branch, "--no-push")
+        assert r.code == 1 and r.err.startswith(f"<command line>:1: error: --branch {branch} is checked out in ")
+    assert git(site.root, "rev-parse", "main") == head and git(site.root, "status", "--porcelain") == ""
+    assert not site.out().exists()  # refused before building
+
+
 def test_deploy_outside_a_repository(site: Site, cli) -> None:
     r = cli("deploy", "--site", str(site.root))
     assert r.code == 1 and "not in a git repository" in r.err

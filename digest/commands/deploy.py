@@ -43,6 +43,18 @@ def _push(root: Path, remote: str, branch: str, force: bool) -> None:
         raise DigestError(f"deploy failed: git push to {remote} was refused: {telling[0]}", root / "site.yml", 1)
 
 
+def _checked_out_branches(root: Path) -> dict[str, str]:
+    """Branch -> the folder of the working tree that has it checked out (this one and any other)."""
+    found: dict[str, str] = {}
+    folder = ""
+    for line in _git(root, "worktree", "list", "--porcelain").splitlines():
+        if line.startswith("worktree "):
+            folder = line.removeprefix("worktree ")
+        elif line.startswith("branch refs/heads/"):
+            found[line.removeprefix("branch refs/heads/")] = folder
+    return found
+
+
 def _tree(root: Path, commit: str) -> str:
     return _git(root, "rev-parse", f"{commit}^{{tree}}")
 
@@ -60,6 +72,11 @@ def run(args: argparse.Namespace) -> int:
     if not args.no_push and not _git(root, "remote", "get-url", args.remote):
         raise DigestError(f"the repository has no remote {args.remote!r} (add one with 'git remote add', "
                           "or pass --remote)", root / "site.yml", 1)
+    checked_out = _checked_out_branches(root)
+    if args.branch in checked_out:
+        raise DigestError(f"--branch {args.branch} is checked out in {checked_out[args.branch]}: that branch holds "
+                          "the site's sources, and a deploy would replace them with the built pages; publish to "
+                          "a branch of its own (the default, gh-pages)", "<command line>", 1)
     result = Builder(root, options_from(args)).build()  # raises on errors: nothing is deployed
     for problem in result.warnings:
         print(problem.format(), file=sys.stderr)
