@@ -130,7 +130,8 @@ def _collect(state: StateCore) -> None:
             env["raw_html"] = True
         elif ttype == "heading_open" and (anchor := token.attrGet("id")):
             env["anchors"].append(str(anchor))
-        elif ttype == "paragraph_open" and token.level == 0 and env["first"] is None:
+        elif ttype == "paragraph_open" and token.level == 0 and env["first"] is None \
+                and _has_text(state.tokens[i + 1]):  # a lead photo's paragraph is no summary
             env["first"] = state.tokens[i + 1]
         if ttype != "inline" or not token.children:
             continue
@@ -172,6 +173,11 @@ def _collect(state: StateCore) -> None:
                     child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
                     files.append(LocalRef(target, line, ctype == "image"))
         env["unclosed"] += [(tag, line) for tag in opened]
+
+
+def _has_text(inline: Any) -> bool:
+    """Whether a paragraph says anything in words (not only an image, or a line break)."""
+    return any(c.type in ("text", "code_inline") and c.content.strip() for c in inline.children or ())
 
 
 def _create() -> MarkdownIt:

@@ -102,3 +102,11 @@ def test_images_get_no_id_and_sources_no_srcset():
                     '<picture><source srcset="javascript:alert(1)"><img src="b.png" alt=""></picture>')
     assert 'id="getElementById"' not in html and 'id="keep"' in html
     assert "srcset" not in html and "javascript" not in html
+
+
+def test_the_first_paragraph_is_the_first_that_says_something():
+    r = render("![A photo](/img/monsoon.jpg)\n\n[![x](/a.png)](/big.png)\n\nThe river rose *overnight*.\n\nMore.",
+               "x.md")
+    assert r.first_paragraph == "The river rose overnight."
+    assert render("[Read the report](https://example.org/) first.", "x.md").first_paragraph == \
+        "Read the report first."

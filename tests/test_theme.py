@@ -364,6 +364,29 @@ def test_devanagari_has_room_for_its_vowel_signs(example: Site, served) -> None:
             assert "Devanagari" in family
 
 
+def test_a_hindi_word_in_english_text_is_drawn_in_a_devanagari_font(site: Site, cli, tmp_path: Path) -> None:
+    # An English story with a Hindi tag, and nothing else in Devanagari on its page: the word must not
+    # fall to a Latin font's empty boxes (this machine has no Devanagari font of its own).
+    site.add("a.md", "Rain report", tags=["मौसम"], source={"name": "Wire"}, body="Rain, again.")
+    assert cli("build", "--site", str(site.root), "-q").code == 0
+    served = Served(site.out(), "/", tmp_path)
+    try:
+        with chromium() as browser:
+            tab = browser.new_page()
+            tab.goto(f"{served.origin}/2025/01/a/")
+            tab.wait_for_function("document.fonts.status === 'loaded'")
+            cdp = tab.context.new_cdp_session(tab)
+            cdp.send("DOM.enable")
+            cdp.send("CSS.enable")
+            root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+            node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": "article .tags a"})["nodeId"]
+            fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+            # The site's own font, or the reader's Devanagari font.
+            assert fonts and all("Devanagari" in f["familyName"] for f in fonts), fonts
+    finally:
+        served.close()
+
+
 def test_search_works_in_memory_when_it_can_and_beside_the_output_otherwise(tmp_path, monkeypatch) -> None:
     from digest import search
 
