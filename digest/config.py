@@ -129,7 +129,7 @@ class SiteConfig:
 
     def with_base_url(self, base_url: str) -> SiteConfig:
         """The site at another URL (``--base-url``), checked as site.yml's is."""
-        problem = _base_url(base_url)
+        problem = base_url_problem(base_url)
         if problem is not None:
             raise DigestError(f"--base-url {problem}", "<command line>", 1)
         return replace(self, base_url=normalize_base_url(base_url))
@@ -172,7 +172,8 @@ def _one_of(*choices: str) -> Check:
     return check
 
 
-def _base_url(v: Any) -> str | None:
+def base_url_problem(v: Any) -> str | None:
+    """What is wrong with a base_url (site.yml's, --base-url's, digest init's), or None."""
     if not isinstance(v, str):
         return "must be text"
     parts = urlsplit(v.strip())
@@ -270,7 +271,7 @@ _SECTIONS: dict[str, dict[str, Check]] = {
 _WEIGHTS: dict[str, Check] = {name: _number for name in RelatedWeights.__dataclass_fields__}
 
 _TOP: dict[str, Check] = {
-    "title": _is_str, "description": _is_str, "base_url": _base_url,
+    "title": _is_str, "description": _is_str, "base_url": base_url_problem,
     "language": _language, "timezone": _timezone, "author": _is_str, "cname": _cname, "theme": _theme,
     "content_dir": _relative_dir, "output_dir": _relative_dir, "static_dir": _relative_dir,
     "cache_dir": _relative_dir, "per_page": _positive_int,

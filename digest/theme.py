@@ -167,7 +167,7 @@ def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path |
     )
     env.template_class = _Template
     env.filters["date"] = format_date
-    env.filters["isodate"] = lambda d: d.isoformat() if isinstance(d, datetime) else ""
+    env.filters["isodate"] = iso_date
     env.filters["url"] = urls.url
     env.filters["absolute"] = urls.absolute
     env.globals["url"] = urls.url
@@ -250,6 +250,13 @@ def _parse_references(env: jinja2.Environment, source: str) -> tuple[str, ...]:
         return tuple(r for r in jinja_meta.find_referenced_templates(env.parse(source)) if r)
     except jinja2.TemplateError:
         return ()
+
+
+def iso_date(value: Any) -> str:
+    """A datetime for ``<time datetime>``: HTML allows at most three digits of a second's fraction."""
+    if not isinstance(value, datetime):
+        return ""
+    return value.isoformat(timespec="milliseconds") if value.microsecond else value.isoformat()
 
 
 @lru_cache(maxsize=64)

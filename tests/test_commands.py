@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from pathlib import Path
 
 import lxml.html
@@ -58,6 +60,36 @@ def test_init_makes_a_site_that_builds(tmp_path: Path, cli) -> None:
     assert cli("build", "--site", str(target)).code == 0
     assert list((target / "public").rglob("welcome/index.html"))
     assert cli("init", str(target)).code == 1  # not empty
+
+
+def test_init_keeps_a_title_as_written_and_checks_what_it_is_given(tmp_path: Path, cli) -> None:
+    title = 'Path C:\\Bulletin "Daily" \\ news'
+    assert cli("init", str(tmp_path / "a"), "--title", title).code == 0
+    r = cli("build", "--site", str(tmp_path / "a"))
+    assert r.code == 0, r.err
+    (built,) = (tmp_path / "a/public").rglob("welcome/index.html")
+    assert lxml.html.fromstring(built.read_bytes()).xpath("//h1")[0].text_content() == f"Welcome to {title}"
+    for flag, value, said in (("--language", "Hindi!!", "--language must be a language code"),
+                              ("--base-url", "user.github.io/repo/", "--base-url must be an absolute http(s) URL"),
+                              ("--branch", "main, dev", "--branch must be a branch name"),
+                              ("--timezone", "Mars/Olympus", "--timezone: unknown time zone")):
+        r = cli("init", str(tmp_path / "b"), flag, value)
+        assert r.code == 1 and r.err.startswith(f"<command line>:1: error: {said}"), r.err
+        assert not (tmp_path / "b").exists()
+
+
+def test_init_names_the_clone_digest_was_installed_from(tmp_path: Path, monkeypatch) -> None:
+    from digest.commands import init
+
+    clone = tmp_path / "digest"
+    for args in (("init", "-q", str(clone)), ("-C", str(clone), "commit", "-q", "--allow-empty", "-m", "x"),
+                 ("-C", str(clone), "remote", "add", "origin", "https://github.com/someone/digest")):
+        subprocess.run(["git", *args], check=True, capture_output=True,
+                       env={**os.environ, "GIT_AUTHOR_NAME": "T", "GIT_AUTHOR_EMAIL": "t@e.org",
+                            "GIT_COMMITTER_NAME": "T", "GIT_COMMITTER_EMAIL": "t@e.org"})
+    head = subprocess.run(["git", "-C", str(clone), "rev-parse", "HEAD"], capture_output=True, text=True).stdout.strip()
+    assert init._clone_origin(str(clone)) == f"digest-ssg @ git+https://github.com/someone/digest@{head}"
+    assert init._clone_origin(str(tmp_path)) is None  # not a clone
 
 
 def test_init_in_hindi_makes_a_hindi_sample_that_builds_with_no_warning(tmp_path: Path, cli) -> None:

@@ -119,6 +119,13 @@ def test_dates_in_the_articles_language_with_machine_readable_time(example: Site
         assert any(m in time.text for m in months), (path, time.text)
 
 
+def test_a_time_with_a_fraction_of_a_second_is_valid_in_html(site: Site, cli) -> None:
+    site.write("content/a.md", '---\ntitle: A\ndate: "2020-01-01T00:00:00.123456Z"\nsource: Wire\n---\n\nText.\n')
+    assert cli("build", "--site", str(site.root), "-q").code == 0
+    (found,) = {t.get("datetime") for t in page(site.out("2020/01/a/index.html")).xpath("//article//time")}
+    assert found == "2020-01-01T05:30:00.123+05:30"  # at most three digits (datetime="...00.123456" is invalid)
+
+
 def test_reading_time_and_fonts(example: Site) -> None:
     css = example.read("assets/digest.css")
     assert "Noto Sans Devanagari" in css and ":lang(hi)" in css

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import __version__
+from digest.config import normalize_base_url
 from digest.errors import DigestError
 
 FILES = {  # scaffold file -> path in the new site
@@ -46,23 +48,71 @@ def requirement() -> str:
     if direct:
         info = json.loads(direct)
         vcs = info.get("vcs_info")
-        if vcs and info.get("url", "").startswith(("https://", "git+")):
+        url = info.get("url", "")
+        if vcs and url.startswith(("https://", "git+")):
             commit = vcs.get("commit_id", "")
-            return f"digest-ssg @ git+{info['url'].removeprefix('git+')}" + (f"@{commit}" if commit else "")
+            return f"digest-ssg @ git+{url.removeprefix('git+')}" + (f"@{commit}" if commit else "")
+        if url.startswith("file://") and (found := _clone_origin(url.removeprefix("file://"))):
+            return found  # installed from a clone (pip install .): the repository it was cloned from
     return f"digest-ssg>={__version__}"
+
+
+def _clone_origin(folder: str) -> str | None:
+    """``digest-ssg @ git+<origin>@<commit>`` for a git clone with an http(s) origin, else None."""
+    import subprocess
+    from urllib.parse import unquote
+
+    def git(*args: str) -> str:
+        try:
+            done = subprocess.run(["git", "-C", unquote(folder), *args], capture_output=True, text=True, timeout=10)
+        except (OSError, subprocess.SubprocessError):
+            return ""
+        return done.stdout.strip() if done.returncode == 0 else ""
+
+    origin, commit = git("remote", "get-url", "origin"), git("rev-parse", "HEAD")
+    if not origin.startswith("https://") or not commit:
+        return None
+    return f"digest-ssg @ git+{origin}@{commit}"
+
+
+def _check_arguments(args: argparse.Namespace) -> None:
+    """The values the new site is made from, checked as its first build would check them."""
+    from digest.config import LANG_CODE, base_url_problem
+
+    def bad(message: str) -> DigestError:
+        return DigestError(message, "<command line>", 1)
+
+    try:
+        ZoneInfo(args.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise bad(f"--timezone: unknown time zone {args.timezone!r}") from None
+    if not LANG_CODE.match(args.language):
+        raise bad(f"--language must be a language code such as hi, en or en-IN, not {args.language[:40]!r}")
+    if (problem := base_url_problem(args.base_url)) is not None:
+        raise bad(f"--base-url {problem}")
+    if not _BRANCH.fullmatch(args.branch):
+        raise bad(f"--branch must be a branch name such as main, not {args.branch[:40]!r}")
+    if not args.title.strip():
+        raise bad("--title must not be empty")
+
+
+_BRANCH = re.compile(r"[A-Za-z0-9._/-]+")
+
+
+def _yaml_quoted(text: str) -> str:
+    """Text for the inside of a YAML double-quoted string, on one line."""
+    text = " ".join(text.split())
+    return text.replace("\\", "\\\\").replace('"', '\\"')
 
 
 def run(args: argparse.Namespace) -> int:
     target = Path(args.dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
         raise DigestError("folder exists and is not empty; choose a new folder", target, 1)
-    try:
-        ZoneInfo(args.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise DigestError(f"--timezone: unknown time zone {args.timezone!r}", "<command line>", 1) from None
+    _check_arguments(args)
     now = datetime.now(ZoneInfo(args.timezone)).replace(microsecond=0)
     values = {
-        "{{TITLE}}": args.title.replace('"', "'"), "{{BASE_URL}}": args.base_url,
+        "{{TITLE}}": _yaml_quoted(args.title), "{{BASE_URL}}": normalize_base_url(args.base_url),
         "{{LANGUAGE}}": args.language, "{{TIMEZONE}}": args.timezone,
         "{{DATE}}": now.isoformat(), "{{BRANCH}}": args.branch, "{{REQUIREMENT}}": requirement(),
     }
@@ -78,4 +128,8 @@ def run(args: argparse.Namespace) -> int:
         path.write_text(text, encoding="utf-8")
     (target / "static").mkdir(exist_ok=True)
     print(f"created a new site in {target}/\n\n  cd {target}\n  digest serve\n")
+    if values["{{REQUIREMENT}}"].startswith("digest-ssg>="):
+        print(f"Before publishing with GitHub Actions, edit {target / 'requirements.txt'}: it names "
+              f"{values['{{REQUIREMENT}}']}, which pip finds only if digest is released on PyPI; name the git "
+              "repository of the digest you use instead (the file shows how).")
     return 0
