@@ -355,6 +355,21 @@ def test_lead_image_alt_text_comes_from_front_matter(site: Site, cli) -> None:
     assert attrs(doc, "//meta[@property='og:image']/@content") == ["https://example.org/img/flood.jpg"]
 
 
+def test_a_lead_image_beside_the_article_is_found_where_the_body_finds_it(site: Site, cli) -> None:
+    site.add("2025/01/a.md", "A", source={"name": "Wire"}, image="pic.gif", body="![same](pic.gif)")
+    site.add("2025/01/b.md", "B", source={"name": "Wire"}, image="../../../elsewhere.gif")
+    site.write("content/2025/01/pic.gif", b"GIF89a")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0
+    assert f"{site.root / 'content/2025/01/b.md'}:" in r.err and "outside the content folder" in r.err
+    doc = page(site.out("2025/01/a/index.html"))
+    assert attrs(doc, "//figure[@class='lead-image']/img/@src") == attrs(doc, "//div[@class='body']//img/@src") \
+        == ["/2025/01/pic.gif"]
+    assert attrs(doc, "//meta[@property='og:image']/@content") == ["https://example.org/2025/01/pic.gif"]
+    assert site.out("2025/01/pic.gif").is_file()
+    assert not page(site.out("2025/01/b/index.html")).xpath("//figure[@class='lead-image']")
+
+
 def test_devanagari_has_room_for_its_vowel_signs(example: Site, served) -> None:
     hindi = next(p for p in article_paths(example) if page(p).xpath("//article[@lang='hi']"))
     url = hindi.relative_to(example.out()).parent.as_posix() + "/"

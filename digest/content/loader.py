@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, tzinfo
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from digest import yamlio
 from digest.config import LANG_CODE
@@ -22,7 +23,7 @@ from digest.content.dates import DateError, date_from_filename, parse_date, skip
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
 from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
-from digest.urls import CONTROL, is_safe_url
+from digest.urls import CONTROL, is_safe_url, resolve_relative
 
 KNOWN_KEYS = frozenset({
     "title", "date", "tags", "summary", "excerpt", "description", "source", "related", "lang",
@@ -189,7 +190,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}")
         lang = settings.language
     summary = r.text("summary") or r.text("excerpt") or r.text("description")
-    image = r.url("image", meta.get("image"), "image")
+    image = _beside(r, key, r.url("image", meta.get("image"), "image"))
     image_alt = r.text("image_alt")
     draft = _flag(r, "draft")
     tags, source, related, authors = _tags(r), _source(r), _related(r), _authors(r)
@@ -242,6 +243,18 @@ def _meant_key(key: str) -> str | None:
     if not close or (close[0] in low and len(low) - len(close[0]) > 2):
         return None
     return close[0]
+
+
+def _beside(r: _Reader, key: str, url: str | None) -> str | None:
+    """An image path relative to the article's file (``pic.jpg``, as a body's ``![](pic.jpg)``) as the
+    site path it is published at; other URLs as they are."""
+    if not url or url.startswith(("/", "#", "?")) or urlsplit(url).scheme:
+        return url
+    target = resolve_relative(key, url.split("#")[0].split("?")[0])
+    if target == ".." or target.startswith("../"):
+        r.warning("image", f"image {_short(url)} is outside the content folder; it is not shown")
+        return None
+    return "/" + target
 
 
 def _flag(r: _Reader, key: str) -> bool:
@@ -336,8 +349,6 @@ def _short(value: object) -> str:
 
 
 def _host(url: str) -> str:
-    from urllib.parse import urlsplit
-
     host = urlsplit(url).hostname or url
     return host.removeprefix("www.")
 
