@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import __version__
-from digest.config import normalize_base_url
+from digest.config import LANG_CODE, base_url_problem, normalize_base_url
 from digest.errors import DigestError
 
 FILES = {  # scaffold file -> path in the new site
@@ -77,8 +77,6 @@ def _clone_origin(folder: str) -> str | None:
 
 def _check_arguments(args: argparse.Namespace) -> None:
     """The values the new site is made from, checked as its first build would check them."""
-    from digest.config import LANG_CODE, base_url_problem
-
     def bad(message: str) -> DigestError:
         return DigestError(message, "<command line>", 1)
 
