@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from pathlib import Path
 
 from digest.content.model import Article
@@ -115,20 +116,31 @@ def runs_script(path: Path) -> str | None:
         return f"a {suffix} file runs as it is on the site"
     if suffix in _SCRIPTABLE_SUFFIXES:
         try:
-            data = path.read_bytes()
+            st = path.stat()
         except OSError:
             return None  # the copy reports it
-        if suffix == ".svgz":
-            import contextlib
-            import zlib
-
-            # The first 16 MB unpacked are enough to look at (and a "zip bomb" stays small); not gzip
-            # after all: looked at as it is.
-            with contextlib.suppress(zlib.error):
-                data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 1 << 24)
-        if _SCRIPT_MARKS.search(data):
+        if _has_script_marks(str(path), st.st_mtime_ns, st.st_size):
             return f"this {suffix} file may hold script (a <script>, an on... attribute or a javascript: link)"
     return None
+
+
+@lru_cache(maxsize=4096)
+def _has_script_marks(path: str, mtime_ns: int, size: int) -> bool:
+    """Whether a file's bytes hold ``_SCRIPT_MARKS``; read once per version (the preview rebuilds often)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        return False  # the copy reports it
+    if path.lower().endswith(".svgz"):
+        import contextlib
+        import zlib
+
+        # The first 16 MB unpacked are enough to look at (and a "zip bomb" stays small); not gzip
+        # after all: looked at as it is.
+        with contextlib.suppress(zlib.error):
+            data = zlib.decompressobj(16 + zlib.MAX_WBITS).decompress(data, 1 << 24)
+    return _SCRIPT_MARKS.search(data) is not None
 
 
 def held_back(files: Iterable[tuple[Path, str]]) -> list[Problem]:

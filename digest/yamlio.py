@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -72,6 +73,11 @@ class StrictLoader(_StrictMixin, yaml.SafeLoader):  # type: ignore[misc]
 for _loader in (FastLoader, StrictLoader):
     _loader.add_constructor("tag:yaml.org,2002:timestamp", _StrictMixin.construct_yaml_timestamp)
     _loader.add_constructor("tag:yaml.org,2002:map", SafeConstructor.construct_yaml_map)
+
+
+def quoted(text: str) -> str:
+    """Text as a YAML double-quoted scalar (a JSON string is one), for files digest writes."""
+    return json.dumps(text, ensure_ascii=False)
 
 
 @dataclass(frozen=True, slots=True)

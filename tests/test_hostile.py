@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 from pathlib import Path
@@ -354,15 +355,23 @@ def test_files_beside_the_articles_that_run_script_are_not_published(site: Site,
     site.write("content/code.js", "alert(1)")
     site.write("content/pic.svg", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"></svg>')
     site.write("content/clean.svg", '<svg xmlns="http://www.w3.org/2000/svg"><circle r="4"/></svg>')
+    site.write("content/packed.svgz", gzip.compress(b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)'
+                                                    b"</script></svg>"))
+    site.write("content/plain.svgz", gzip.compress(b'<svg xmlns="http://www.w3.org/2000/svg"/>'))
     site.write("content/doc.pdf", b"%PDF-1.4")
     site.write("static/mine.html", "<p>the site's own page</p>")
     r = build(cli, site)
     assert r.code == 0, r.err
     published = {p.relative_to(site.out()).as_posix() for p in site.out().rglob("*") if p.is_file()}
-    assert {"clean.svg", "doc.pdf", "mine.html"} <= published
-    assert not {"evil.html", "code.js", "pic.svg"} & published
-    for name in ("evil.html", "code.js", "pic.svg"):
+    assert {"clean.svg", "plain.svgz", "doc.pdf", "mine.html"} <= published
+    assert not {"evil.html", "code.js", "pic.svg", "packed.svgz"} & published
+    for name in ("evil.html", "code.js", "pic.svg", "packed.svgz"):
         assert f"{site.root / 'content' / name}:1: warning: not published: " in r.err
+    # An edit is seen (the file is looked at again when it changes).
+    site.write("content/clean.svg", '<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>')
+    r = build(cli, site)
+    assert r.code == 0 and not site.out("clean.svg").exists()
+    assert f"{site.root / 'content/clean.svg'}:1: warning: not published: " in r.err
 
 
 def test_a_control_character_in_a_url_is_a_warning_not_a_crash(site: Site, cli) -> None:

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from digest import __version__
 from digest.config import LANG_CODE, base_url_problem, normalize_base_url
 from digest.errors import DigestError
+from digest.yamlio import quoted
 
 FILES = {  # scaffold file -> path in the new site
     "site.yml": "site.yml",
@@ -97,12 +98,6 @@ def _check_arguments(args: argparse.Namespace) -> None:
 _BRANCH = re.compile(r"[A-Za-z0-9._/-]+")
 
 
-def _yaml_quoted(text: str) -> str:
-    """Text for the inside of a YAML double-quoted string, on one line."""
-    text = " ".join(text.split())
-    return text.replace("\\", "\\\\").replace('"', '\\"')
-
-
 def run(args: argparse.Namespace) -> int:
     target = Path(args.dir)
     if target.exists() and (not target.is_dir() or any(target.iterdir())):
@@ -110,7 +105,8 @@ def run(args: argparse.Namespace) -> int:
     _check_arguments(args)
     now = datetime.now(ZoneInfo(args.timezone)).replace(microsecond=0)
     values = {
-        "{{TITLE}}": _yaml_quoted(args.title), "{{BASE_URL}}": normalize_base_url(args.base_url),
+        "{{TITLE}}": quoted(" ".join(args.title.split()))[1:-1],  # inside the scaffold's quotes
+        "{{BASE_URL}}": normalize_base_url(args.base_url),
         "{{LANGUAGE}}": args.language, "{{TIMEZONE}}": args.timezone,
         "{{DATE}}": now.isoformat(), "{{BRANCH}}": args.branch, "{{REQUIREMENT}}": requirement(),
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import re
 from collections import Counter
 from datetime import datetime
@@ -14,6 +13,7 @@ from digest.content.dates import DateError, parse_date
 from digest.content.loader import discover
 from digest.errors import DigestError
 from digest.text import shorten_slug, slugify
+from digest.yamlio import quoted
 
 SLUG_BYTES = 120  # a slug made from a long title: 40 Devanagari or 120 Latin letters, cut between words
 
@@ -60,10 +60,6 @@ def target_path(config: SiteConfig, when: datetime, slug: str) -> Path:
     return folder / name
 
 
-def _yaml(value: str) -> str:
-    return json.dumps(value, ensure_ascii=False)
-
-
 def run(args: argparse.Namespace) -> int:
     config = load_config(Path(args.site))
     title = " ".join(args.title.split())
@@ -83,19 +79,19 @@ def run(args: argparse.Namespace) -> int:
     path = target_path(config, when, slug)
     if path.exists():
         raise DigestError("an article already exists here; choose another title or --slug", path, 1)
-    lines = ["---", f"title: {_yaml(title)}", f"date: {when.isoformat()}"]
+    lines = ["---", f"title: {quoted(title)}", f"date: {when.isoformat()}"]
     tags = [t.strip() for t in args.tags.split(",") if t.strip()]
-    lines.append("tags: [" + ", ".join(_yaml(t) for t in tags) + "]")
+    lines.append("tags: [" + ", ".join(quoted(t) for t in tags) + "]")
     lines.append(f"lang: {args.lang or config.language}")
     if args.slug:
-        lines.append(f"slug: {_yaml(slug)}")
+        lines.append(f"slug: {quoted(slug)}")
     lines.append('summary: ""')
     if args.source_url or args.source_name:
         lines.append("source:")
         if args.source_name:
-            lines.append(f"  name: {_yaml(args.source_name)}")
+            lines.append(f"  name: {quoted(args.source_name)}")
         if args.source_url:
-            lines.append(f"  url: {_yaml(args.source_url)}")
+            lines.append(f"  url: {quoted(args.source_url)}")
     if args.draft:
         lines.append("draft: true")
     lines += ["---", "", "Write the story here.", ""]
