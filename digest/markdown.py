@@ -36,6 +36,9 @@ _OPEN_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
 _CLOSE_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 # Elements that make a block of their own: opened inside a paragraph and never closed, they take in
 # the rest of the page ("headings like <H1> and <H2>" written as prose).
+# Ids the page around a body uses (the default theme's landmarks, the footnotes' own): a heading
+# whose slug is one of them gets a suffix, as a second heading of one name does.
+_TAKEN_ID = re.compile(r"main|search|(?:related|thread|edition|more)-heading|fn(?:ref)?\d+")
 _BLOCK_TAGS = frozenset({"h1", "h2", "h3", "h4", "h5", "h6", "div", "p", "section", "article", "aside", "header",
                          "footer", "nav", "main", "table", "ul", "ol", "dl", "blockquote", "pre", "figure",
                          "details", "form", "fieldset"})
@@ -180,11 +183,20 @@ def _has_text(inline: Any) -> bool:
     return any(c.type in ("text", "code_inline") and c.content.strip() for c in inline.children or ())
 
 
+def heading_id(title: str) -> str:
+    """The id of a heading: its slug, unless the page uses that id already (``main``, ``fn1``); a
+    heading without letters or digits (only an emoji) is a "section"."""
+    slug = slugify(title)
+    if not slug:
+        return "section"
+    return f"{slug}-1" if _TAKEN_ID.fullmatch(slug) else slug
+
+
 def _create() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False})
     md.enable(["table", "strikethrough"])
     md.use(footnote_plugin)
-    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=slugify)
+    md.use(anchors_plugin, min_level=1, max_level=6, slug_func=heading_id)
     md.core.ruler.push("digest_collect", _collect)
     return md
 

@@ -329,3 +329,20 @@ def test_feed_entries_in_another_language_than_the_feed_say_theirs(site: Site, c
     rss_read = feedparser.parse(site.out("feed.xml").read_bytes())
     assert not rss_read.bozo
     assert {e.title: e.get("language") for e in rss_read.entries} == {"हिंदी में खबर": "hi", "An English story": None}
+
+
+def test_heading_ids_never_repeat_an_id_of_the_page(site: Site, cli) -> None:
+    """Headings named like the page's landmarks or footnotes ("Main", "fn1") would break the skip
+    link and the footnote links: each id of an article page is one element's."""
+    body = ("## Main\n\nSee [below](#main-1).[^1]\n\n## Related heading\n\n## fn1\n\n## 🎉\n\n## 🎉\n\n"
+            "## Thread heading\n\n[^1]: A note.\n")
+    site.add("a.md", "Alpha story", body=body, tags=["x"], source={"name": "Wire"})
+    site.add("b.md", "Alpha story follow-up", body="Alpha story text.", tags=["x"], source={"name": "Wire"})
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0, r.err
+    assert "#main-1" not in r.err  # the link to the renamed heading resolves
+    ids = [v for el in page(site.out("2025/01/a/index.html")).iter() if (v := el.get("id")) is not None]
+    assert len(ids) == len(set(ids)), sorted(i for i in ids if ids.count(i) > 1)
+    assert {"main", "main-1", "fn1", "fn1-1", "related-heading", "related-heading-1", "section", "section-1"} \
+        <= set(ids)
+    assert "" not in ids
