@@ -34,6 +34,8 @@ ROOT_SCHEME = "digest-root:"
 _PLACEHOLDER = re.compile(r'(href|src)="digest-(link|root):([^"]*)"')
 _OPEN_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
 _CLOSE_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
+_ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
+_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 # Elements that make a block of their own: opened inside a paragraph and never closed, they take in
 # the rest of the page ("headings like <H1> and <H2>" written as prose).
 # Ids the page around a body uses (the default theme's landmarks, the footnotes' own): a heading
@@ -124,6 +126,7 @@ def _collect(state: StateCore) -> None:
     links: list[BodyLink] = env["links"]
     files: list[LocalRef] = env["files"]
     texts: list[str] = env["texts"]
+    blocks: list[tuple[str, int]] = []  # block elements opened by HTML blocks, not closed yet
     line = offset
     for i, token in enumerate(state.tokens):
         if token.map is not None:
@@ -131,6 +134,7 @@ def _collect(state: StateCore) -> None:
         ttype = token.type
         if ttype == "html_block":
             env["raw_html"] = True
+            _track_blocks(token.content, line, blocks)
         elif ttype == "heading_open" and (anchor := token.attrGet("id")):
             env["anchors"].append(str(anchor))
         elif ttype == "paragraph_open" and token.level == 0 and env["first"] is None \
@@ -150,10 +154,8 @@ def _collect(state: StateCore) -> None:
                     opened.append(m.group(1))
                 elif (m := _CLOSE_TAG.fullmatch(child.content)):
                     name = m.group(1).lower()
-                    for at in range(len(opened) - 1, -1, -1):
-                        if opened[at].lower() == name:
-                            del opened[at]
-                            break
+                    if not _close(opened, name):
+                        _close_block(blocks, name)
             elif ctype == "link_open" or ctype == "image":
                 attr = "href" if ctype == "link_open" else "src"
                 href = str(child.attrGet(attr) or "")
@@ -176,6 +178,40 @@ def _collect(state: StateCore) -> None:
                     child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
                     files.append(LocalRef(target, line, ctype == "image"))
         env["unclosed"] += [(tag, line) for tag in opened]
+    if blocks:
+        env["unclosed"] = sorted(env["unclosed"] + blocks, key=lambda found: found[1])
+
+
+def _close(opened: list[str], name: str) -> bool:
+    """Take the last element of that name off the list; False when none is open."""
+    for at in range(len(opened) - 1, -1, -1):
+        if opened[at].lower() == name:
+            del opened[at]
+            return True
+    return False
+
+
+def _close_block(blocks: list[tuple[str, int]], name: str) -> None:
+    """Close the last element of that name, and with it those opened inside it (as a browser does)."""
+    for at in range(len(blocks) - 1, -1, -1):
+        if blocks[at][0].lower() == name:
+            del blocks[at:]
+            return
+
+
+def _track_blocks(html: str, line: int, blocks: list[tuple[str, int]]) -> None:
+    """Follow the block elements an HTML block opens and closes (a <div> may wrap Markdown and close
+    blocks later). A <p> closes itself when the next block begins: it swallows nothing."""
+    html = _COMMENT.sub(lambda m: "\n" * m.group().count("\n"), html)
+    for m in _ANY_TAG.finditer(html):
+        closing, tag, self_closing = m.group(1), m.group(2), m.group(3)
+        name = tag.lower()
+        if name not in _BLOCK_TAGS or name == "p":
+            continue
+        if closing:
+            _close_block(blocks, name)
+        elif not self_closing:
+            blocks.append((tag, line + html.count("\n", 0, m.start())))
 
 
 def _has_text(inline: Any) -> bool:

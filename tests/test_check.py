@@ -93,12 +93,33 @@ def test_a_tag_named_in_prose_that_would_swallow_the_page_is_reported(site: Site
         "<div>",
         "a block of HTML",
         "</div>",
+        "",
+        "<details><summary>More</summary>",
+        "",
+        "Markdown inside, closed by a later block.",
+        "",
+        "</details>",
+        "",
+        "<!-- <section> in a comment -->",
+        "",
+        "<div class=\"quote\">",
+        "<blockquote>",
+        "",
+        "Quoted words; the div's end closes the quote too, as in a browser.",
+        "",
+        "</div>",
+        "",
+        "<H3>A heading written at the start of a paragraph",
+        "",
+        "The rest of the article.",
     ])))
-    line = path.read_text().split("\n").index("Use headings like <H1> and <H2>, and style them.") + 1
+    lines = path.read_text().split("\n")
+    line = lines.index("Use headings like <H1> and <H2>, and style them.") + 1
+    block = lines.index("<H3>A heading written at the start of a paragraph") + 1
     found = [(f, n, m) for f, n, sev, m in problems(cli("check", "--site", str(site.root)).out) if "HTML" in m]
-    assert found == [("a.md", line, f"<{tag}> opens an HTML element that this paragraph never closes, so it takes in "
+    assert found == [("a.md", at, f"<{tag}> opens an HTML element that this paragraph never closes, so it takes in "
                       f"the rest of the page: write `<{tag}>` (in backticks) to show it as text, or close it")
-                     for tag in ("H1", "H2")]
+                     for tag, at in (("H1", line), ("H2", line), ("H3", block))]
 
 
 def test_check_reports_the_warnings_beside_an_error(site: Site, cli) -> None:
