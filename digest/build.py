@@ -139,7 +139,7 @@ class Builder:
         lap("load")
         published = {k for k, a in articles.items()
                      if (self.options.drafts or not a.draft) and (self.options.future or a.date <= now)}
-        resolved = graph.resolve(config, articles, published, bodies)
+        resolved = graph.resolve(config, articles, published, bodies, loaded.broken)
         problems.extend(resolved.problems)
         # A build stops at the first stage with errors; digest check goes on, to report every problem
         # (what a missing article leaves out is simply not there).

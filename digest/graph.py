@@ -10,15 +10,17 @@
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import PurePosixPath
 
 from digest.config import SiteConfig
+from digest.content.dates import strip_date_prefix
 from digest.content.model import Article, ExternalStory, InternalRef
 from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
-from digest.text import nfc
+from digest.text import nfc, slugify
 from digest.urls import article_path, tag_path
 
 
@@ -47,8 +49,10 @@ def sort_newest_first(articles: Iterable[Article]) -> list[Article]:
 
 
 def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[str],
-            bodies: Mapping[str, RenderedBody]) -> Resolved:
-    """Paths and references of every article; ``articles`` includes unpublished ones."""
+            bodies: Mapping[str, RenderedBody], broken: Collection[str] = ()) -> Resolved:
+    """Paths and references of every article; ``articles`` includes unpublished ones. ``broken``: the
+    keys of articles whose file has an error (reported already): links and related stories that name
+    one are not reported again as leading nowhere."""
     problems: list[Problem] = []
     paths: dict[str, str] = {}
     by_path: dict[str, str] = {}
@@ -81,6 +85,8 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
                 refs.append(item)
                 continue
             target, problem = _find(item, a, articles, by_slug, keys)
+            if problem and _names_broken(item, a, broken):
+                continue
             if problem:
                 problems.append(problem)
             elif target and target != key and target not in refs:
@@ -105,10 +111,26 @@ def resolve(config: SiteConfig, articles: Mapping[str, Article], published: set[
                                             "leads nowhere until it is published", "warning"))
             else:
                 targets.append(None)
+                if link.target in broken or nfc(link.target) in broken:
+                    continue
                 problems.append(Problem(a.source_path, link.line,
                                         f"link to {link.written!r}: no article at content/{link.target}"))
         link_targets[key] = tuple(targets)
     return Resolved(paths, related_refs, link_targets, tuple(problems))
+
+
+def _names_broken(ref: InternalRef, article: Article, broken: Collection[str]) -> bool:
+    """Whether a related story that was not found names an article whose file has an error: by its
+    path, or by the slug its file name gives."""
+    if not broken:
+        return False
+    text = ref.ref.strip().partition("#")[0]
+    if text.endswith(".md"):
+        from digest.urls import resolve_relative
+
+        return any(nfc(c) in broken or c in broken for c in (resolve_relative(article.key, text), text.lstrip("/")))
+    slug = text.strip("/").rsplit("/", 1)[-1]
+    return any(slugify(strip_date_prefix(PurePosixPath(key).stem)) in (text, slug) for key in broken)
 
 
 class _NfcKeys:

@@ -58,6 +58,7 @@ class Loaded:
     bodies: dict[str, RenderedBody] = field(default_factory=dict)  # html is "": see ``html``
     html: Blobs = field(default_factory=Blobs)  # UTF-8, with placeholders; read from the cache when looked up
     features: dict[str, StoredFeatures] = field(default_factory=dict)
+    broken: set[str] = field(default_factory=set)  # articles whose file has an error: no Article
 
 
 def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tuple[bytes, bytes, bytes]:
@@ -193,3 +194,5 @@ def _take(entry: tuple[bytes | int, Blob, Blob], key: str, loaded: Loaded, probl
         loaded.bodies[key] = parsed.body
         loaded.html.held[key] = entry[1]
         loaded.features[key] = stored
+    else:
+        loaded.broken.add(key)

@@ -57,6 +57,20 @@ def test_every_error_reported_at_once_and_output_untouched(site: Site, cli) -> N
     assert not list(site.root.glob(".public.*"))  # the staging folder is gone
 
 
+def test_an_article_with_an_error_is_the_only_one_blamed(site: Site, cli) -> None:
+    """Links and related stories naming an article whose file has an error are not reported as
+    leading nowhere: the file's own error is the one to fix."""
+    site.write("content/2025-01-01-broken.md", '---\ntitle: "Unclosed\ndate: 2025-01-01\n---\n\nBody.\n')
+    site.write("content/news/broken-too.md", "---\ntitle: [\n---\n")
+    site.add("b.md", "B", related=["broken", "news/broken-too.md", "no-such-story"],
+             body="See [it](2025-01-01-broken.md), [that](news/broken-too.md) and [gone](gone.md).")
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 1
+    assert sorted((Path(p).name, m.split(":")[0]) for p, _, m in problems(r.err)) == [
+        ("2025-01-01-broken.md", "invalid YAML"), ("b.md", "link to 'gone.md'"),
+        ("b.md", "related story 'no-such-story'"), ("broken-too.md", "invalid YAML")]
+
+
 def test_template_error_points_into_the_template(site: Site, cli) -> None:
     site.add("a.md", "A")
     site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
