@@ -230,7 +230,7 @@ class Builder:
         else:
             from digest.output import render_in_memory
 
-            render_in_memory(renderer, problems, result)
+            render_in_memory(renderer, static, problems, result)
             problems.raise_if_errors()
         result.warnings = problems.warnings
         result.seconds = time.perf_counter() - started

@@ -316,9 +316,7 @@ def write_site(r: Renderer, static: dict[str, Path], cache: Cache, problems: Pro
 
             search.index(r, writer, writer.staging.parent / f".{out_dir.name}.search-{os.getpid()}",
                          refresh=search_refresh)
-        for rel, source in _write_extras(r, static, writer, specs, memo):
-            problems.warning(source, 1, f"is not published: the site's own /{rel} takes its place (rename or "
-                                        "move the file)")
+        _warn_shadowed(problems, _write_extras(r, static, writer, specs, memo))
         written, removed = writer.commit()
     except BaseException:
         if early is not None:
@@ -436,8 +434,9 @@ def _content_assets(content: Path) -> dict[str, Path]:
             if not any(part.startswith(("_", ".")) for part in rel.split("/"))}
 
 
-def render_in_memory(r: Renderer, problems: Problems, result: Any) -> None:
-    """Render every page without writing (digest check): template errors become problems."""
+def render_in_memory(r: Renderer, static: dict[str, Path], problems: Problems, result: Any) -> None:
+    """Render every page without writing (digest check): template errors become problems, and static
+    files that a generated file keeps out are said, as a build says them."""
     for page in r.model.pages:
         try:
             r.render(page)
@@ -445,3 +444,13 @@ def render_in_memory(r: Renderer, problems: Problems, result: Any) -> None:
             problems.extend([template_problem(exc, page.template)])
     _dedupe_template_errors(problems)
     result.pages = len(r.model.pages)
+    made = {output_file(p.path) for p in r.model.pages}
+    made.update(name.lstrip("/") for spec in feeds.feed_specs(r) for name in (spec.rss, spec.atom, spec.json))
+    made.update(name for name in GENERATED if name != "CNAME" or r.config.cname)
+    _warn_shadowed(problems, [(rel, source) for rel, source in sorted(static.items()) if rel in made])
+
+
+def _warn_shadowed(problems: Problems, shadowed: list[tuple[str, Path]]) -> None:
+    for rel, source in shadowed:
+        problems.warning(source, 1, f"is not published: the site's own /{rel} takes its place (rename or "
+                                    "move the file)")

@@ -57,6 +57,8 @@ def _check_collisions(pages: list[Page], articles: Mapping[str, Article], tags: 
         if other is None:
             owner[rel] = page
             continue
+        if page.kind == "article" and other.kind == "article":
+            continue  # two articles at one URL: graph.resolve said so, naming both files
         article = page if page.kind == "article" else other if other.kind == "article" else None
         if article is None:
             tag_page = page if page.kind == "tag" else other if other.kind == "tag" else None

@@ -291,6 +291,17 @@ def is_template_error(exc: BaseException) -> bool:
                for frame in traceback.extract_tb(exc.__traceback__))
 
 
+def _file_being_read(exc: BaseException) -> str | None:
+    """The file Jinja's loader was reading when the exception came (its ``filename``), if any."""
+    found, tb = None, exc.__traceback__
+    while tb is not None:
+        name = tb.tb_frame.f_locals.get("filename") if tb.tb_frame.f_code.co_name == "get_source" else None
+        if isinstance(name, str):
+            found = name
+        tb = tb.tb_next
+    return found
+
+
 def template_problem(exc: BaseException, fallback: str) -> Problem:
     """A template error as path:line, pointing into the template, not into digest."""
     if isinstance(exc, jinja2.TemplateSyntaxError):
@@ -298,6 +309,8 @@ def template_problem(exc: BaseException, fallback: str) -> Problem:
     if isinstance(exc, jinja2.TemplateNotFound):
         return Problem(fallback, 1, f"template not found: {exc.name}")
     if isinstance(exc, UnicodeDecodeError):
+        if (undecodable := _file_being_read(exc)) is not None:
+            return Problem(undecodable, 1, f"the template is not UTF-8 text (byte {exc.start}): save it as UTF-8")
         message = "a template it includes, extends or imports is not UTF-8 text: save it as UTF-8"
     else:
         message = f"{type(exc).__name__}: {exc}"

@@ -224,3 +224,36 @@ def test_each_kind_of_script_leftover_is_reported(line: str) -> None:
     assert article is not None
     found = body_problems(article, article.body)
     assert [p.message.split(" in the text")[0].startswith("scraping leftover: script code") for p in found] == [True]
+
+
+def test_check_says_what_build_says(site: Site, cli) -> None:
+    """The same problems, at the same places, from check as from build: two articles at one URL
+    (said once, naming both), a static file that a generated one keeps out, a template that is not
+    UTF-8 (named by its path)."""
+    def said(r) -> set[str]:
+        return {line for line in (r.out + r.err).splitlines() if ": error: " in line or ": warning: " in line}
+
+    site.write("content/a/same.md", article("Same A", source=SOURCE, slug="same"))
+    site.write("content/b/same.md", article("Same B", source=SOURCE, slug="same"))
+    site.write("static/feed.xml", "<rss>mine</rss>")
+    built, checked = cli("build", "--site", str(site.root)), cli("check", "--site", str(site.root))
+    assert built.code == checked.code == 1
+    assert [line for line in said(checked) if ": error: " in line] == \
+        [line for line in said(built) if ": error: " in line]
+    assert len([line for line in said(checked) if "same.md" in line]) == 1
+
+    site.write("content/b/same.md", article("Same B", source=SOURCE, slug="other"))
+    built, checked = cli("build", "--site", str(site.root)), cli("check", "--site", str(site.root))
+    assert built.code == checked.code == 0
+    assert said(checked) == said(built)
+    assert any("feed.xml:1: warning: is not published" in line for line in said(checked))
+
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.write("themes/mine/templates/article.html",
+               b'{% extends "base.html" %}\n{% block main %}caf\xe9{% endblock %}\n')
+    built, checked = cli("build", "--site", str(site.root)), cli("check", "--site", str(site.root))
+    assert built.code == checked.code == 1
+    assert {line for line in said(checked) if ": error: " in line} == \
+        {line for line in said(built) if ": error: " in line}
+    assert any("themes/mine/templates/article.html:1: error: the template is not UTF-8" in line
+               for line in said(checked))
