@@ -213,13 +213,27 @@ def _cname(v: Any) -> str | None:
 
 
 # A language code (BCP 47): hi, en-IN; hi_IN too, read as hi-IN. For site.yml and front matter alike.
-LANG_CODE = re.compile(r"^[A-Za-z]{2,8}(?:[-_][A-Za-z0-9]{1,8})*$")
+# The language is two or three letters (ISO 639): "Hindi" is a name, not a code.
+LANG_CODE = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{1,8})*$")
+_LANGUAGE_NAMES = {
+    "hindi": "hi", "english": "en", "marathi": "mr", "nepali": "ne", "sanskrit": "sa", "bengali": "bn",
+    "bangla": "bn", "gujarati": "gu", "punjabi": "pa", "tamil": "ta", "telugu": "te", "kannada": "kn",
+    "malayalam": "ml", "odia": "or", "oriya": "or", "urdu": "ur", "assamese": "as", "maithili": "mai",
+    "french": "fr", "german": "de", "spanish": "es", "portuguese": "pt", "chinese": "zh", "japanese": "ja",
+    "korean": "ko", "arabic": "ar", "russian": "ru", "italian": "it", "हिंदी": "hi", "हिन्दी": "hi",
+}
+
+
+def language_hint(value: str) -> str:
+    """For a language written as its name, the code to write instead: " (for Hindi, write hi)"."""
+    code = _LANGUAGE_NAMES.get(value.strip().casefold())
+    return f" (for {value.strip()}, write {code})" if code else ""
 _THEME_NAME = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 
 
 def _language(v: Any) -> str | None:
     if not isinstance(v, str) or not LANG_CODE.match(v.strip()):
-        return f"must be a language code such as hi, en or en-IN, not {str(v)[:40]!r}"
+        return f"must be a language code such as hi, en or en-IN, not {str(v)[:40]!r}{language_hint(str(v))}"
     return None
 
 

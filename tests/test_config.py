@@ -86,12 +86,17 @@ def test_theme_is_a_folder_name_and_language_a_language_code(tmp_path: Path) -> 
     for text, line, message in (
             ("title: T\ntheme: /etc\n", 2, "theme must be the name of a folder in themes/ (themes/NAME/), not '/etc'"),
             ("title: T\ntheme: ../../x/themes/mine\n", 2, "theme must be the name of a folder in themes/"),
-            ("title: T\n\nlanguage: ''\n", 3, "language must be a language code such as hi, en or en-IN, not ''")):
+            ("title: T\n\nlanguage: ''\n", 3, "language must be a language code such as hi, en or en-IN, not ''"),
+            ("language: Hindi\n", 1, "language must be a language code such as hi, en or en-IN, not 'Hindi' "
+                                     "(for Hindi, write hi)"),
+            ("language: deutsch\n", 1, "language must be a language code such as hi, en or en-IN, not 'deutsch'")):
         with pytest.raises(DigestError) as info:
             load_config(write(tmp_path, text))
         (problem,) = info.value.problems
         assert problem.line == line and problem.message.startswith(message), problem
     assert load_config(write(tmp_path, "language: hi_IN\n")).language == "hi-IN"  # as HTML wants it
+    assert load_config(write(tmp_path, "language: mai\n")).language == "mai"  # Maithili: three letters
+    assert load_config(write(tmp_path, "language: sr-Latn-RS\n")).language == "sr-Latn-RS"
 
 
 def test_folder_settings_that_would_publish_the_cache_or_the_sources(site, cli) -> None:

@@ -38,6 +38,7 @@ def test_every_error_reported_at_once_and_output_untouched(site: Site, cli) -> N
     site.write("content/a/same.md", article("Same A", slug="same"))
     site.write("content/b/same.md", article("Same B", slug="same"))
     site.write("content/dangling.md", article("Dangling", related=["no-such-story"]))
+    site.write("content/named.md", article("Named", lang="Hindi"))
     site.write("content/badlink.md", article("Bad link", body="Intro.\n\nSee [this](missing.md)."))
     r = cli("build", "--site", str(site.root))
     assert r.code == 1
@@ -52,7 +53,9 @@ def test_every_error_reported_at_once_and_output_untouched(site: Site, cli) -> N
     assert by_file["dangling.md"][0] == 5 and "no-such-story" in by_file["dangling.md"][1]
     assert by_file["badlink.md"] == (8, "link to 'missing.md': no article at content/missing.md")
     assert any("same.md" in p and "two articles have the URL" in m for p, _, m in found)
-    assert len([line for line in r.err.splitlines() if LINE.match(line) and ": error: " in line]) == 8
+    assert by_file["named.md"] == (4, "lang must be a language code such as hi, en or en-IN, not 'Hindi' "
+                                      "(for Hindi, write hi)")
+    assert len([line for line in r.err.splitlines() if LINE.match(line) and ": error: " in line]) == 9
     assert snapshot(site.out()) == before
     assert not list(site.root.glob(".public.*"))  # the staging folder is gone
 

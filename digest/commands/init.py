@@ -11,7 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from digest import __version__
-from digest.config import LANG_CODE, base_url_problem, normalize_base_url
+from digest.config import LANG_CODE, base_url_problem, language_hint, normalize_base_url
 from digest.errors import DigestError
 from digest.yamlio import quoted
 
@@ -86,7 +86,8 @@ def _check_arguments(args: argparse.Namespace) -> None:
     except (ZoneInfoNotFoundError, ValueError):
         raise bad(f"--timezone: unknown time zone {args.timezone!r}") from None
     if not LANG_CODE.match(args.language):
-        raise bad(f"--language must be a language code such as hi, en or en-IN, not {args.language[:40]!r}")
+        raise bad(f"--language must be a language code such as hi, en or en-IN, not {args.language[:40]!r}"
+                  f"{language_hint(args.language)}")
     if (problem := base_url_problem(args.base_url)) is not None:
         raise bad(f"--base-url {problem}")
     if not _BRANCH.fullmatch(args.branch):

@@ -8,7 +8,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
-from digest.config import LANG_CODE, SiteConfig, load_config
+from digest.config import LANG_CODE, SiteConfig, language_hint, load_config
 from digest.content.dates import DateError, parse_date
 from digest.content.loader import discover
 from digest.errors import DigestError
@@ -70,7 +70,8 @@ def run(args: argparse.Namespace) -> int:
     except DateError as exc:
         raise DigestError(f"--date: {exc}", "<command line>", 1) from None
     if args.lang is not None and not LANG_CODE.match(args.lang):
-        raise DigestError(f"--lang: {args.lang[:40]!r} is not a language code such as hi, en or en-IN",
+        raise DigestError(f"--lang: {args.lang[:40]!r} is not a language code such as hi, en or en-IN"
+                          f"{language_hint(args.lang)}",
                           "<command line>", 1)
     slug = slugify(args.slug or title)
     slug = shorten_slug(slug, SLUG_BYTES)

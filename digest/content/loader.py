@@ -17,7 +17,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from digest import yamlio
-from digest.config import LANG_CODE
+from digest.config import LANG_CODE, language_hint
 from digest.content import frontmatter
 from digest.content.dates import DateError, date_from_filename, parse_date, skipped_time, strip_date_prefix
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
@@ -187,7 +187,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
 
     lang = (r.text("lang") or settings.language).replace("_", "-")  # hi_IN is hi-IN: an HTML lang is BCP 47
     if not LANG_CODE.match(lang):
-        r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}")
+        r.error("lang", f"lang must be a language code such as hi, en or en-IN, not {lang[:40]!r}{language_hint(lang)}")
         lang = settings.language
     summary = r.text("summary") or r.text("excerpt") or r.text("description")
     image = _beside(r, key, r.url("image", meta.get("image"), "image"))
