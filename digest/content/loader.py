@@ -215,9 +215,14 @@ def _check_keys(r: _Reader) -> None:
         if not isinstance(key, str) or key in KNOWN_KEYS:
             continue
         meant = _meant_key(key)
+        value = r.meta[key]
+        if meant == "draft" and key.strip().lower() == "published" and not isinstance(value, bool):
+            meant = "date"  # published: 2024-05-01 is when, not whether
         if meant is not None:
             said = f"digest's key for this is {meant!r}" if key.strip().lower() in _OTHER_NAMES \
                 else f"did you mean {meant!r}?"
+            if meant == "draft" and isinstance(value, bool):
+                said += f" (published: {str(value).lower()} is draft: {str(not value).lower()})"
             r.warning(key, f"unknown key {key!r}: {said} (digest does nothing with it but keep it for "
                            "templates as article.extra)")
 

@@ -102,6 +102,10 @@ def test_other_generators_keys_name_digests_and_their_own_keys_stay_silent():
     assert [(p.line, p.message.split(" (")[0]) for p in r.problems] == [
         (4, "unknown key 'language': digest's key for this is 'lang'"),
         (5, "unknown key 'published': digest's key for this is 'draft'")]
+    assert "(published: false is draft: true)" in r.problems[1].message
+    r = parse("---\ntitle: A\ndate: 2024-01-01\npublished: 2024-01-02\n---\n")
+    assert [(p.line, p.message.split(" (")[0]) for p in r.problems] == [
+        (4, "unknown key 'published': digest's key for this is 'date'")]
 
 
 def test_missing_date_without_prefix():
