@@ -340,7 +340,25 @@ def load_config(root: Path, problems: Problems | None = None) -> SiteConfig:
     problems.extend(errors.items)
     if errors.items:
         problems.raise_if_errors()  # with the warnings found so far: reported together
-    return _build(root, values, lines)
+    config = _build(root, values, lines)
+    if config.cname and "base_url" in values:
+        _check_domain(config, path, problems)
+    return config
+
+
+def _check_domain(config: SiteConfig, path: Path, problems: Problems) -> None:
+    """A custom domain serves the site at its root, from that host: base_url must say so, or every
+    link, feed and canonical URL points elsewhere."""
+    url = urlsplit(config.base_url)
+    wanted = f"https://{config.cname}/"
+    if (url.hostname or "").lower() != config.cname.lower().rstrip("."):
+        problems.warning(path, config.key_lines.get("base_url", 1),
+                         f"base_url is on {url.hostname}, but cname serves the site at {config.cname}: pages, feeds "
+                         f"and the sitemap would link to the wrong host; set base_url: {wanted}")
+    elif url.path.rstrip("/"):
+        problems.warning(path, config.key_lines.get("base_url", 1),
+                         f"base_url has the path {url.path}, but a custom domain (cname) serves the site at its "
+                         f"root: every link would lead to a 404; set base_url: {wanted}")
 
 
 def _read_section(name: str, value: Any, path: Path, lines: dict[str, int],

@@ -165,7 +165,7 @@ def test_sitemap_robots_404_nojekyll_cname_static(built: Site) -> None:
     assert "Sitemap: https://example.github.io/repo/sitemap.xml" in built.read("robots.txt")
     assert page(built.out("404.html")).xpath("//h1")
     assert built.out(".nojekyll").exists()
-    assert built.read("CNAME") == "news.example.org\n"
+    assert not built.out("CNAME").exists()  # no cname: no CNAME file (test_publish has one)
     assert built.out("img/logo.svg").exists()
     assert built.out("assets/digest.css").exists()
 

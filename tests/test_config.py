@@ -45,6 +45,22 @@ def test_unknown_keys_warn_with_a_suggestion(tmp_path: Path) -> None:
     assert (3, "warning", "unknown key 'cont' in related; did you mean 'count'?") in messages
 
 
+def test_a_custom_domain_wants_a_base_url_at_its_root(tmp_path: Path) -> None:
+    for text, said in (
+            ("base_url: https://user.github.io/news/\ncname: news.example.org\n",
+             "base_url is on user.github.io, but cname serves the site at news.example.org"),
+            ("base_url: https://news.example.org/news/\ncname: news.example.org\n",
+             "base_url has the path /news/, but a custom domain (cname) serves the site at its root")):
+        problems = Problems()
+        load_config(write(tmp_path, text), problems)
+        assert [(p.line, p.severity) for p in problems.items] == [(1, "warning")]
+        assert problems.items[0].message.startswith(said)
+        assert problems.items[0].message.endswith("set base_url: https://news.example.org/")
+    problems = Problems()
+    load_config(write(tmp_path, "base_url: https://News.example.org/\ncname: news.example.org\n"), problems)
+    assert problems.items == []
+
+
 def test_errors_and_warnings_of_site_yml_are_reported_together(tmp_path: Path) -> None:
     with pytest.raises(DigestError) as info:
         load_config(write(tmp_path, "titel: X\nper_page: -3\n"))

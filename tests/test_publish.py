@@ -32,7 +32,7 @@ def git(cwd: Path, *args: str) -> str:
 def repo_site(site: Site, tmp_path: Path, monkeypatch) -> tuple[Site, Path]:
     for k, v in GIT_ENV.items():
         monkeypatch.setenv(k, v)
-    site.write("site.yml", "title: T\nbase_url: https://example.github.io/news/\ncname: news.example.org\n")
+    site.write("site.yml", "title: T\nbase_url: https://news.example.org/\ncname: news.example.org\n")
     site.add("a.md", "First", source={"name": "Wire"})
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "--bare", "-q", str(bare))
