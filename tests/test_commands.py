@@ -49,7 +49,28 @@ def test_new_follows_the_sites_folder_layout(site: Site, cli) -> None:
     r = cli("new", "Budget day", "--site", str(site.root), "--date", "2025-02-01")
     assert Path(r.out.strip()) == site.root / "content" / "2025" / "02" / "budget-day.md"
     again = cli("new", "Budget day", "--site", str(site.root), "--date", "2025-02-01")
-    assert again.code == 1 and "already exists" in again.err
+    assert again.code == 0 and Path(again.out.strip()).name == "budget-day-2.md"
+    assert "this one is 'budget-day-2'" in again.err
+
+
+def test_new_never_gives_a_url_an_article_has(site: Site, cli) -> None:
+    """A follow-up with the same title, filed flat with a date prefix, has another file but the same
+    URL (/{year}/{month}/{slug}/): it gets the next number. So does a slug an article set with
+    ``slug:``. A --slug the editor chose is not changed: it is refused."""
+    site.add("2025-02-01-rail-strike.md", "Rail strike", date="2025-02-01")
+    site.add("2025-02-03-other-name.md", "Other", date="2025-02-03", slug="rail-strike-2")
+    r = cli("new", "Rail strike", "--site", str(site.root), "--date", "2025-02-10", "--lang", "hi")
+    assert r.code == 0, r.err
+    path = Path(r.out.strip())
+    assert path.name == "2025-02-10-rail-strike-3.md"
+    assert path.read_text(encoding="utf-8").endswith("---\n\nख़बर यहाँ लिखें।\n")  # the article's language
+    assert cli("new", "Rail strike", "--site", str(site.root), "--date", "2025-03-01").out.strip().endswith(
+        "2025-03-01-rail-strike.md")  # another month: another URL
+    refused = cli("new", "Rail strike", "--site", str(site.root), "--date", "2025-02-11", "--slug", "rail-strike")
+    assert refused.code == 1
+    assert refused.err.strip().endswith("2025-02-01-rail-strike.md has the URL /2025/02/rail-strike/ already; "
+                                        "choose another --slug")
+    assert cli("build", "--site", str(site.root)).code == 0
 
 
 def test_init_makes_a_site_that_builds(tmp_path: Path, cli) -> None:

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 import argparse
 import re
+import sys
 from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
 from digest.config import LANG_CODE, SiteConfig, language_hint, load_config
-from digest.content.dates import DateError, parse_date
-from digest.content.loader import discover
-from digest.errors import DigestError
+from digest.content.dates import DateError, parse_date, strip_date_prefix
+from digest.content.loader import ParseSettings, discover, parse_article
+from digest.errors import DigestError, display_path
 from digest.text import shorten_slug, slugify
+from digest.urls import article_path
 from digest.yamlio import quoted
 
 SLUG_BYTES = 120  # a slug made from a long title: 40 Devanagari or 120 Latin letters, cut between words
@@ -60,6 +62,33 @@ def target_path(config: SiteConfig, when: datetime, slug: str) -> Path:
     return folder / name
 
 
+_PLACEHOLDER = {"en": "Write the story here.", "hi": "ख़बर यहाँ लिखें।"}
+_SLUG_LINE = re.compile(r"^slug:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def _taken_urls(config: SiteConfig, slug: str) -> dict[str, Path]:
+    """The URLs of the articles whose slug is ``slug`` or ``slug`` with a number (``-2``): from the file
+    name, or from a ``slug:`` line. Only those files are parsed (a site has thousands)."""
+    settings = ParseSettings(config.language, config.tz)
+    same = re.compile(re.escape(slug) + r"(?:-\d+)?")
+    taken: dict[str, Path] = {}
+    for path in discover(config.content_path):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            continue
+        named = slugify(strip_date_prefix(path.name[:-3]))
+        written = _SLUG_LINE.search(data[:4096].decode("utf-8", "replace"))
+        if not same.fullmatch(named) and not (written and same.fullmatch(slugify(written.group(1).strip("'\"")))):
+            continue
+        key = path.relative_to(config.content_path).as_posix()
+        article = parse_article(key, str(path), data, settings).article
+        if article is not None:
+            taken[article_path(config.permalinks.article, date=article.date, slug=article.slug, lang=article.lang,
+                               section=article.section)] = path
+    return taken
+
+
 def run(args: argparse.Namespace) -> int:
     config = load_config(Path(args.site))
     title = " ".join(args.title.split())
@@ -77,13 +106,29 @@ def run(args: argparse.Namespace) -> int:
     slug = shorten_slug(slug, SLUG_BYTES)
     if not slug:
         raise DigestError("cannot make a slug from this title; pass --slug", "<command line>", 1)
-    path = target_path(config, when, slug)
-    if path.exists():
-        raise DigestError("an article already exists here; choose another title or --slug", path, 1)
+    lang = (args.lang or config.language).replace("_", "-")
+    taken = _taken_urls(config, slug)
+    base, number = slug, 1
+    while True:
+        path = target_path(config, when, slug)
+        key = path.relative_to(config.content_path).as_posix()
+        url = article_path(config.permalinks.article, date=when, slug=slug, lang=lang,
+                           section=key.split("/", 1)[0] if "/" in key else "")
+        other = taken.get(url)
+        if not path.exists() and other is None:
+            break
+        if args.slug:  # the editor's own choice: not changed behind their back
+            raise DigestError(f"{display_path(other or path)} has the URL {url} already; choose another --slug",
+                              "<command line>", 1)
+        number += 1
+        slug = f"{base}-{number}"
+    if slug != base:
+        print(f"note: an article has the URL of '{base}' already: this one is '{slug}' (--slug to choose)",
+              file=sys.stderr)
     lines = ["---", f"title: {quoted(title)}", f"date: {when.isoformat()}"]
     tags = [t.strip() for t in args.tags.split(",") if t.strip()]
     lines.append("tags: [" + ", ".join(quoted(t) for t in tags) + "]")
-    lines.append(f"lang: {args.lang or config.language}")
+    lines.append(f"lang: {lang}")
     if args.slug:
         lines.append(f"slug: {quoted(slug)}")
     lines.append('summary: ""')
@@ -95,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  url: {quoted(args.source_url)}")
     if args.draft:
         lines.append("draft: true")
-    lines += ["---", "", "Write the story here.", ""]
+    lines += ["---", "", _PLACEHOLDER.get(lang.split("-")[0].lower(), _PLACEHOLDER["en"]), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
