@@ -21,6 +21,15 @@ def test_every_command_has_help(command: str, cli) -> None:
     assert info.value.code == 0
 
 
+def test_an_unknown_option_is_said_with_the_commands_own_usage(cli, capsys) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli("build", "--bogus")
+    err = capsys.readouterr().err
+    assert info.value.code == 2
+    assert err.startswith("usage: digest build ")
+    assert err.endswith("digest build: error: unrecognized arguments: --bogus\n")
+
+
 def test_new_hindi_title_keeps_devanagari(site: Site, cli) -> None:
     r = cli("new", "मानसून की वापसी", "--site", str(site.root), "--tags", "मौसम, Monsoon",
             "--lang", "hi", "--source-url", "https://example.com/x", "--date", "2025-03-01 09:30")

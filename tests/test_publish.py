@@ -71,8 +71,9 @@ def test_a_refused_push_is_an_error_and_the_next_deploy_pushes(repo_site, cli) -
     hook.write_text("#!/bin/sh\necho 'pushes are closed today' >&2\nexit 1\n")
     hook.chmod(0o755)
     r = cli("deploy", "--site", str(site.root))
-    assert r.code == 1 and r.err.strip().endswith(
-        ": error: deploy failed: git push to origin was refused: remote: pushes are closed today")
+    assert r.code == 1 and r.err.strip() == (  # at the file that names the remote
+        f"{site.root / '.git' / 'config'}:1: error: deploy failed: git push to origin was refused: "
+        "remote: pushes are closed today")
     assert git(bare, "branch", "--list").strip() == ""
     hook.unlink()
     # Nothing changed since, but the remote does not have it: this deploy pushes it.
@@ -85,6 +86,8 @@ def test_a_deploy_after_one_not_pushed_pushes(repo_site, cli) -> None:
     site, bare = repo_site
     assert cli("deploy", "--site", str(site.root), "--no-push").code == 0
     assert "nothing to deploy" in cli("deploy", "--site", str(site.root), "--no-push").out
+    quiet = cli("deploy", "--site", str(site.root), "--no-push", "-q")
+    assert (quiet.code, quiet.out, quiet.err) == (0, "", "")
     r = cli("deploy", "--site", str(site.root))
     assert r.code == 0 and "deployed" in r.out
     assert git(bare, "rev-parse", "gh-pages") == git(site.root, "rev-parse", "gh-pages")

@@ -30,7 +30,14 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--message", "-m", help="the commit message (default: names the source commit)")
     p.add_argument("--no-push", action="store_true", help="commit to the branch, do not push")
     p.add_argument("--force", action="store_true", help="force the push (the remote branch's own commits are lost)")
+    p.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     p.set_defaults(run=run)
+
+
+def _git_config(root: Path) -> Path:
+    """The repository's git config file, where remotes and user.name live: the place a git problem
+    is reported at."""
+    return root / (_git(root, "rev-parse", "--git-path", "config") or ".git/config")
 
 
 def _push(root: Path, remote: str, branch: str, force: bool) -> None:
@@ -40,7 +47,7 @@ def _push(root: Path, remote: str, branch: str, force: bool) -> None:
         lines = [line.strip() for line in (push.stderr or push.stdout).splitlines() if line.strip()]
         # What says why: the remote's own words, or git's "! [rejected] ... (fetch first)".
         telling = [line for line in lines if line.startswith(("remote:", "!"))] or lines[-1:] or ["unknown error"]
-        raise DigestError(f"deploy failed: git push to {remote} was refused: {telling[0]}", root / "site.yml", 1)
+        raise DigestError(f"deploy failed: git push to {remote} was refused: {telling[0]}", _git_config(root), 1)
 
 
 def _checked_out_branches(root: Path) -> dict[str, str]:
@@ -71,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
                           "repository (run 'git init' and add a remote first)", root / "site.yml", 1)
     if not args.no_push and not _git(root, "remote", "get-url", args.remote):
         raise DigestError(f"the repository has no remote {args.remote!r} (add one with 'git remote add', "
-                          "or pass --remote)", root / "site.yml", 1)
+                          "or pass --remote)", _git_config(root), 1)
     checked_out = _checked_out_branches(root)
     if args.branch in checked_out:
         raise DigestError(f"--branch {args.branch} is checked out in {checked_out[args.branch]}: that branch holds "
@@ -92,13 +99,13 @@ def run(args: argparse.Namespace) -> int:
                               branch=args.branch, push=False, force=args.force, nojekyll=True,
                               cname=result.config.cname)
     except ghp_import.GhpError as exc:
-        raise DigestError(f"deploy failed: {exc.message}", root / "site.yml", 1) from None
+        raise DigestError(f"deploy failed: {exc.message}", _git_config(root), 1) from None
     finally:
         os.chdir(previous)
     after = _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{args.branch}")
     if not after or after == before:
         raise DigestError(f"deploy failed: git could not commit to {args.branch} (are git's user.name and "
-                          "user.email set?)", root / "site.yml", 1)
+                          "user.email set?)", _git_config(root), 1)
     parent = _git(root, "rev-parse", "--verify", "--quiet", f"{after}^")
     changed = not parent or _tree(root, after) != _tree(root, parent)
     if not changed:  # the commit changes nothing: taken back
@@ -108,10 +115,12 @@ def run(args: argparse.Namespace) -> int:
     # an earlier deploy was not pushed, or its push was refused).
     remote_has = _git(root, "rev-parse", "--verify", "--quiet", f"refs/remotes/{args.remote}/{args.branch}")
     if not changed and (args.no_push or remote_has == after):
-        print(f"nothing to deploy: the {args.branch} branch already holds this site")
+        if not args.quiet:
+            print(f"nothing to deploy: the {args.branch} branch already holds this site")
         return 0
     if not args.no_push:
         _push(root, args.remote, args.branch, args.force)
     where = f"{args.remote}/{args.branch}" if not args.no_push else f"the {args.branch} branch (not pushed)"
-    print(f"deployed {display_path(result.config.output_path)}/ ({result.files} files) to {where}")
+    if not args.quiet:
+        print(f"deployed {display_path(result.config.output_path)}/ ({result.files} files) to {where}")
     return 0
