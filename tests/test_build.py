@@ -163,7 +163,12 @@ def test_sitemap_robots_404_nojekyll_cname_static(built: Site) -> None:
     assert all(loc.startswith("https://example.github.io/repo/") for loc in locs)
     assert not any("draft" in loc or "future" in loc for loc in locs)
     assert "Sitemap: https://example.github.io/repo/sitemap.xml" in built.read("robots.txt")
-    assert page(built.out("404.html")).xpath("//h1")
+    missing = page(built.out("404.html"))
+    assert missing.xpath("//h1")
+    # Served at any missing address: no canonical URL of its own, and kept out of search engines.
+    assert not missing.xpath("//link[@rel='canonical']")
+    assert missing.xpath("//meta[@name='robots']/@content") == ["noindex"]
+    assert page(built.out("index.html")).xpath("//link[@rel='canonical']/@href") == ["https://example.github.io/repo/"]
     assert built.out(".nojekyll").exists()
     assert not built.out("CNAME").exists()  # no cname: no CNAME file (test_publish has one)
     assert built.out("img/logo.svg").exists()
