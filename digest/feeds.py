@@ -112,7 +112,7 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     fg.link(href=urls.absolute(spec.rss), rel="self")
     fg.link(href=home, rel="alternate")
     fg.language(spec.lang)
-    fg.generator("digest", __version__, "https://github.com/")
+    fg.generator("digest", __version__)
     if r.config.author:
         fg.author(name=xml_text(r.config.author))
     latest = max((_updated(r, k) for k in spec.items), default=EPOCH)

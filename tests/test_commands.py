@@ -92,6 +92,13 @@ def test_init_makes_a_site_that_builds(tmp_path: Path, cli) -> None:
     assert cli("init", str(target)).code == 1  # not empty
 
 
+def test_init_here_says_no_cd(tmp_path: Path, cli, monkeypatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    r = cli("init", ".", "--title", "Here")
+    assert r.code == 0 and "\n  digest serve\n" in r.out and "  cd " not in r.out
+    assert "  cd elsewhere\n" in cli("init", "elsewhere", "--title", "There").out
+
+
 def test_init_keeps_a_title_as_written_and_checks_what_it_is_given(tmp_path: Path, cli) -> None:
     title = 'Path C:\\Bulletin "Daily" \\ news'
     assert cli("init", str(tmp_path / "a"), "--title", title).code == 0

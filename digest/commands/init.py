@@ -122,7 +122,8 @@ def run(args: argparse.Namespace) -> int:
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
     (target / "static").mkdir(exist_ok=True)
-    print(f"created a new site in {target}/\n\n  cd {target}\n  digest serve\n")
+    go = "" if target.resolve() == Path.cwd().resolve() else f"  cd {target}\n"
+    print(f"created a new site in {target}/\n\n{go}  digest serve\n")
     if values["{{REQUIREMENT}}"].startswith("digest-ssg>="):
         print(f"Before publishing with GitHub Actions, edit {target / 'requirements.txt'}: it names "
               f"{values['{{REQUIREMENT}}']}, which pip finds only if digest is released on PyPI; name the git "
