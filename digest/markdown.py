@@ -173,7 +173,7 @@ def _collect(state: StateCore) -> None:
                 target = resolve_relative(key, path)
                 if path.endswith(".md"):
                     child.attrSet(attr, f"{LINK_SCHEME}{len(links)}")
-                    links.append(BodyLink(target, unquote(fragment), line, href))
+                    links.append(BodyLink(target, unquote(fragment), line, unquote(href)))
                 elif not target.startswith("../") and target != "..":
                     child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
                     files.append(LocalRef(target, line, ctype == "image"))

@@ -110,3 +110,8 @@ def test_the_first_paragraph_is_the_first_that_says_something():
     assert r.first_paragraph == "The river rose overnight."
     assert render("[Read the report](https://example.org/) first.", "x.md").first_paragraph == \
         "Read the report first."
+
+
+def test_a_link_is_shown_in_messages_as_the_editor_wrote_it():
+    (link,) = render("देखें [x](नहीं.md#खंड).", "a.md").links
+    assert (link.target, link.fragment, link.written) == ("नहीं.md", "खंड", "नहीं.md#खंड")
