@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from pathlib import Path
+from urllib.parse import unquote
 
 from digest.content.model import Article
 from digest.errors import Problem, display_path
@@ -187,6 +188,10 @@ def link_problems(articles: Mapping[str, Article], bodies: Mapping[str, Rendered
                 problems.append(Problem(a.source_path, link.line,
                                         f"link to {link.written!r}: that article has no heading #{link.fragment}",
                                         "warning"))
+        if a.image and a.image.startswith("/") and not a.image.startswith("//") \
+                and unquote(a.image.split("#", 1)[0].split("?", 1)[0]).strip("/") not in files:
+            problems.append(Problem(a.source_path, a.line_of("image"), f"image {a.image!r} not found in the site "
+                                    "(cards, feeds and link previews would show a broken image)", "warning"))
         for ref in body.local_refs:
             path = ref.path.split("#", 1)[0].split("?", 1)[0].strip("/")
             if not path:

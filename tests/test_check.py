@@ -257,3 +257,14 @@ def test_check_says_what_build_says(site: Site, cli) -> None:
         {line for line in said(built) if ": error: " in line}
     assert any("themes/mine/templates/article.html:1: error: the template is not UTF-8" in line
                for line in said(checked))
+
+
+def test_a_front_matter_image_the_site_lacks_is_reported(site: Site, cli) -> None:
+    site.write("static/img/ok.jpg", b"jpg")
+    site.write("content/2025/pic.jpg", b"jpg")
+    for name, image in (("a", "/img/gone.jpg"), ("b", "/img/ok.jpg"), ("c", "pic.jpg"), ("d", "nopic.jpg"),
+                        ("e", "https://cdn.example.org/x.jpg")):
+        site.write(f"content/2025/{name}.md", article(name.upper(), source=SOURCE, image=image))
+    found = [(f, n, m.split(" (")[0]) for f, n, sev, m in problems(cli("check", "--site", str(site.root)).out)]
+    assert found == [("a.md", 7, "image '/img/gone.jpg' not found in the site"),
+                     ("d.md", 7, "image '/2025/nopic.jpg' not found in the site")]
