@@ -176,7 +176,7 @@ class Previous(NamedTuple):
 
 def page_memo(model: SiteModel, now: datetime, table: str) -> PageMemo:
     return PageMemo(list(map(page_shape, model.pages)), {k: a.digest for k, a in model.articles.items()},
-                    model.paths, {k: f"{t.name}\x1f{t.lang}" for k, t in model.tags.items()}, model.unpublished, now,
+                    model.paths, {k: t.shown for k, t in model.tags.items()}, model.unpublished, now,
                     model.threads, table)
 
 

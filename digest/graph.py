@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +31,13 @@ class Tag:
     name: str  # the most common spelling
     path: str
     articles: tuple[str, ...]  # article keys, newest first
-    lang: str = ""  # the language most of its articles are in (the site's on a tie): its feeds' and name's
+    lang: str = ""  # the language most of its articles are in: its page's and feeds'
+    name_lang: str = ""  # the language of its name: ``lang``, unless the name's script says otherwise
+
+    @property
+    def shown(self) -> str:
+        """All that pages showing this tag show of it (for fingerprints)."""
+        return f"{self.name}\x1f{self.lang}\x1f{self.name_lang}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -186,9 +193,32 @@ def build_tags(config: SiteConfig, articles: Mapping[str, Article], order: Itera
     tags = {}
     for k in sorted(members):
         name = min(spellings[k].items(), key=_spelling_rank)[0]
-        lang = min(langs[k].items(), key=lambda item: (-item[1], item[0] != config.language, item[0]))[0]
-        tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]), lang)
+        lang, name_lang = _tag_languages(name, langs[k], config.language)
+        tags[k] = Tag(k, name, tag_path(config.permalinks.tag, k), tuple(members[k]), lang, name_lang)
     return tags
+
+
+# Languages written in Devanagari: a tag in that script is in one of them, whatever its stories are in.
+_DEVANAGARI_LANGS = frozenset({"hi", "mr", "ne", "sa", "mai", "kok", "bho", "doi", "brx", "new", "awa", "mag"})
+_DEVANAGARI = re.compile("[\u0900-\u097f\ua8e0-\ua8ff]")
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f]")
+
+
+def _tag_languages(name: str, langs: Counter[str], site_language: str) -> tuple[str, str]:
+    """A tag's language (that of most of its stories; on a tie, the one its name is written in, else
+    the site's) and its name's: a name in Devanagari is in a language written in it, so a Hindi tag
+    on English stories is read out as Hindi on an English page."""
+    def devanagari(lang: str) -> bool:
+        return lang.split("-")[0].lower() in _DEVANAGARI_LANGS
+
+    in_devanagari = bool(_DEVANAGARI.search(name)) and not _LATIN.search(name)
+    ranked = sorted(langs.items(), key=lambda item: (-item[1], not (in_devanagari and devanagari(item[0])),
+                                                     item[0] != site_language, item[0]))
+    lang = ranked[0][0]
+    if not in_devanagari or devanagari(lang):
+        return lang, lang
+    written = [other for other, _ in ranked if devanagari(other)]
+    return lang, written[0] if written else site_language if devanagari(site_language) else "hi"
 
 
 def _spelling_rank(item: tuple[str, int]) -> tuple[int, int, str]:

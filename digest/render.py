@@ -96,7 +96,7 @@ class Renderer:
         if not count and (found := self._tag_links.get(key)) is not None:
             return found
         tag = self.model.tags[key]
-        link = Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key, tag.lang)
+        link = Link(tag.name, self.urls.url(tag.path), len(tag.articles) if count else 0, key, tag.name_lang)
         if not count:
             self._tag_links[key] = link
         return link
@@ -342,7 +342,7 @@ class Renderer:
     def tag_names(self) -> dict[str, str]:
         """Tag key -> the name shown and its language (what pages show of a tag, for fingerprints)."""
         if self._tag_names is None:
-            self._tag_names = {k: f"{t.name}\x1f{t.lang}" for k, t in self.model.tags.items()}
+            self._tag_names = {k: t.shown for k, t in self.model.tags.items()}
         return self._tag_names
 
     def seed_sigs(self, sigs: dict[str, str]) -> None:
@@ -405,7 +405,7 @@ class Renderer:
         elif page.kind == "tag":
             parts.append(self.tag_names()[page.key])
         elif page.kind == "tags":
-            parts += [f"{t.key}\x1f{t.name}\x1f{t.lang}\x1f{len(t.articles)}" for t in m.tags.values()]
+            parts += [f"{t.key}\x1f{t.shown}\x1f{len(t.articles)}" for t in m.tags.values()]
         elif page.kind == "home" and page.number == 1 and (edition := self.latest_edition()) is not None:
             parts.append(edition.path)
             parts += map(sig, edition.items)

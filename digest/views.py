@@ -33,7 +33,7 @@ class Link:
     url: str
     count: int = 0
     key: str = ""
-    lang: str = ""  # a tag's (graph.Tag.lang)
+    lang: str = ""  # a tag name's (graph.Tag.name_lang)
 
     @property
     def dir(self) -> str:
