@@ -76,6 +76,10 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
         # Sanitised whatever markdown.unsafe_html says: that trusts bodies (embeds), not front matter.
         summary_html = render_inline(a.summary)
         summary = truncate(strip_tags(summary_html), SUMMARY_LIMIT * 2)
+        # Plain words (most summaries) come out as they went in: one string, which the cache's
+        # pickles then hold once, not three times.
+        summary_html = a.summary if summary_html == a.summary else summary_html
+        summary = a.summary if summary == a.summary else summary
     else:
         summary = truncate(body.first_paragraph, SUMMARY_LIMIT)
         summary_html = ""
