@@ -56,8 +56,12 @@ def tag_key(tag: str) -> str:
     """The identity of a tag (and its URL segment): case-insensitive for scripts with case, exact
     for the rest. A ``+``, and a ``#`` that ends a Latin word, are spelled out: "C++", "C#" and "C"
     stay three tags (``c-plus-plus``, ``c-sharp``, ``c``), while "#MeToo" is the tag "MeToo".
-    HTML entities are decoded first: "C&#35;" is "C#"."""
+    HTML entities are decoded first: "C&#35;" is "C#". Zero-width joiners and non-joiners only
+    change how letters are drawn (क्‍ष and क्ष are one word, typed on two keyboards): no part of
+    the identity."""
     text = nfc(html.unescape(tag)).casefold()
+    if "\u200c" in text or "\u200d" in text:
+        text = text.replace("\u200c", "").replace("\u200d", "")
     if "+" in text or "#" in text:
         text = _PLUS.sub(" plus ", _SHARP.sub(" sharp ", text))
     return slugify(text, entities=False)

@@ -99,6 +99,12 @@ def test_words_are_counted_by_the_script_they_begin_with(text: str):
     assert script_words(text) == (devanagari, len(words_) - devanagari)
 
 
+def test_a_joiner_is_no_part_of_a_tags_identity():
+    assert tag_key("क्\u200dष") == tag_key("क्ष") == tag_key("क्\u200cष") == "क्ष"
+    assert tag_key("र्\u200dया") == tag_key("र्या")  # Marathi's eyelash ra: the same word
+    assert tag_key("👨\u200d👩\u200d👧 family") == "family"
+
+
 def test_slugs_drop_emoji_selectors_and_loose_joiners_but_keep_joined_letters():
     assert slugify("☀️ weather") == slugify("weather ☀") == "weather"  # one tag, not two that look alike
     assert slugify("❤️") == slugify("🚀") == ""  # nothing to make a URL from
