@@ -187,6 +187,21 @@ def test_a_tag_speaks_the_language_of_most_of_its_stories(site: Site, cli) -> No
     assert {a.text: a.get("lang") for a in index.xpath("//ul[@class='tag-index']//a")} == {"रेल": "hi", "Budget": None}
 
 
+def test_a_tag_written_in_devanagari_is_read_as_such_on_english_stories(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: en\n")
+    site.add("a.md", "Monsoon arrives", tags=["मानसून", "Weather"], source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    tag = page(site.out("tags/मानसून/index.html"))
+    assert attrs(tag, "/html/@lang") == ["en"]  # its page lists English stories
+    assert attrs(tag, "//h1/span[not(@class)]/@lang") == ["hi"]  # its name is Hindi
+    assert etree.fromstring(site.out("tags/मानसून/feed.xml").read_bytes()).findtext("channel/language") == "en"
+    story, home = page(site.out("2025/01/a/index.html")), page(site.out("index.html"))
+    for where in (story, home):  # the article's list of tags, and the card's
+        assert {a.text: a.get("lang") for a in where.xpath("//ul[@class='tags']//a")} == \
+            {"मानसून": "hi", "Weather": None}
+    assert not home.xpath("//article[@class='card']//a[@rel='tag']")  # a card's tags are not the listing's
+
+
 def test_a_right_to_left_tag_is_marked_so(site: Site, cli) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/\nlanguage: en\n")
     site.add("a.md", "خبر", lang="ur", tags=["پاکستان"], source={"name": "Wire"})
