@@ -105,7 +105,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
                   stats: dict[str, tuple[int, int]] | None = None) -> Loaded:
     """Every article of the site, reusing cached results; problems collected, not raised.
     ``stats`` has the files' (mtime, size) where they were just looked up."""
-    from digest.parallel import imap_chunks
+    from digest.parallel import Feeder
 
     state = cache.state
     store = cache.articles
@@ -113,52 +113,61 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
     fp = settings.fingerprint
     loaded = Loaded(html=Blobs(cache.blobs))
     stamps: dict[str, FileStamp] = {}
-    todo: list[tuple[str, str, bytes]] = []
-    todo_keys: list[str] = []  # the cache entry key of each
+    known: list[tuple[int, str, str]] = []  # (place found, content key, entry key) of the cached ones
+    unread: list[tuple[int, str, str, int, int]] = []  # (place, key, path, mtime_ns, size) to read
+    todo: list[tuple[str, str]] = []  # (content key, entry key) of each file handed to the parser
     keys: list[str] = []
     content = str(config.content_path)
     site_root = config.root.resolve()
-    for key, is_link in find_articles(content):
+    for place, (key, is_link) in enumerate(find_articles(content)):
         path = os.path.join(content, key)
         # Absolute, so cache entries do not depend on the folder digest runs from; messages show it
         # relative to that folder when they are printed (errors.display_path).
-        shown = path
         if is_link and not Path(path).resolve().is_relative_to(site_root):
-            problems.error(shown, 1, f"is a link to {Path(path).resolve()}, outside the site: refusing to read it")
+            problems.error(path, 1, f"is a link to {Path(path).resolve()}, outside the site: refusing to read it")
             continue
         try:
-            known = stats.get(path) if stats is not None else None
-            mtime_ns, size = known if known is not None else _stat(path)
-            stamp = state.files.get(path)
-            if stamp is not None and stamp.mtime_ns == mtime_ns and stamp.size == size:
-                entry_key = _entry_key(stamp.digest, key, shown, fp)
-                if entry_key in store.entries:
-                    stamps[path] = stamp
-                    keys.append(entry_key)
-                    _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key, store)
-                    continue
-            with open(path, "rb") as fh:
-                raw = fh.read()
+            found = stats.get(path) if stats is not None else None
+            mtime_ns, size = found if found is not None else _stat(path)
         except OSError as exc:
-            problems.error(shown, 1, f"cannot read: {exc.strerror}")
+            problems.error(path, 1, f"cannot read: {exc.strerror}")
             continue
-        digest = content_hash(raw)
-        stamps[path] = FileStamp(mtime_ns, size, digest)
-        entry_key = _entry_key(digest, key, shown, fp)
-        keys.append(entry_key)
-        if entry_key in store.entries:
+        stamp = state.files.get(path)
+        if stamp is not None and stamp.mtime_ns == mtime_ns and stamp.size == size:
+            entry_key = _entry_key(stamp.digest, key, path, fp)
+            if entry_key in store.entries:
+                stamps[path] = stamp
+                keys.append(entry_key)
+                known.append((place, key, entry_key))
+                continue
+        unread.append((place, key, path, mtime_ns, size))
+    # The files the cache does not know by size and time are read, and parsed by worker processes
+    # that start on the first ones while the rest are read.
+    with Feeder(partial(_parse_chunk, settings=settings), len(unread)) as feeder:
+        for place, key, path, mtime_ns, size in unread:
+            try:
+                with open(path, "rb") as fh:
+                    raw = fh.read()
+            except OSError as exc:
+                problems.error(path, 1, f"cannot read: {exc.strerror}")
+                continue
+            digest = content_hash(raw)
+            stamps[path] = FileStamp(mtime_ns, size, digest)
+            entry_key = _entry_key(digest, key, path, fp)
+            keys.append(entry_key)
+            if entry_key in store.entries:  # the same bytes as a cached file (touched, or checked out again)
+                known.append((place, key, entry_key))
+            else:
+                feeder.add((key, path, raw))
+                todo.append((key, entry_key))
+        # Taken in the order found: the cached ones, then the parsed ones as each chunk comes back.
+        known.sort()
+        for _, key, entry_key in known:
             _take(store.entries[entry_key], key, loaded, problems, cache.memo, entry_key, store)
-        else:
-            todo.append((key, shown, raw))
-            todo_keys.append(entry_key)
-    # Each chunk's results are taken as they come, while the workers parse the next ones.
-    at = 0
-    for _, parsed in imap_chunks(partial(_parse_chunk, settings=settings), todo):
-        for entry in parsed:
-            key, entry_key = todo[at][0], todo_keys[at]
+        parsed_entries = (entry for chunk in feeder.results() for entry in chunk)
+        for (key, entry_key), entry in zip(todo, parsed_entries, strict=True):
             store.entries[entry_key] = entry
             _take(entry, key, loaded, problems, cache.memo, entry_key, store)
-            at += 1
     if todo or len(store.entries) != len(keys):
         store.entries = {k: store.entries[k] for k in keys}  # forget files that are gone
         cache.memo = {k: v for k, v in cache.memo.items() if k in store.entries}

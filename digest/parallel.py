@@ -12,7 +12,7 @@ import os
 import pickle
 import signal
 from collections.abc import Callable, Iterator, Sequence
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -41,18 +41,21 @@ def workers_for(n_items: int) -> int:
     return jobs
 
 
+def _chunk_size(n_items: int, workers: int) -> int:
+    return max(1, n_items // 20) if workers == 1 else max(8, min(200, n_items // (workers * 16)))
+
+
 def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterator[tuple[int, list[R]]]:
     """``fn`` over chunks of ``items`` on one pool of workers; yields (items done, results of a chunk)
     as chunks finish, in order."""
     if not items:
         return
     workers = workers_for(len(items))
+    size = _chunk_size(len(items), workers)
     if workers == 1:
-        size = max(1, len(items) // 20)
         for i in range(0, len(items), size):
             yield min(i + size, len(items)), fn(list(items[i:i + size]))
         return
-    size = max(8, min(200, len(items) // (workers * 16)))
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     done = 0
     ctx = multiprocessing.get_context("fork")
@@ -60,6 +63,45 @@ def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterato
         for chunk, results in zip(chunks, pool.imap(fn, chunks), strict=True):
             done += len(chunk)
             yield done, results
+
+
+class Feeder(Generic[T, R]):
+    """``fn`` over chunks of items handed in one by one (``add``), while they are still being made:
+    the workers start on the first chunk while the caller reads the next files. ``results`` yields
+    each chunk's results in order. ``expected``: about how many items will come (an upper bound),
+    which decides whether worker processes pay. A context manager: leaving it stops the workers."""
+
+    def __init__(self, fn: Callable[[list[T]], list[R]], expected: int):
+        self.fn = fn
+        workers = workers_for(expected)
+        self.size = _chunk_size(expected, workers)
+        self.pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+        self.handed: list[Any] = []  # AsyncResult per chunk (or the chunk itself, run here when asked)
+        self.chunk: list[T] = []
+
+    def __enter__(self) -> Feeder[T, R]:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+            self.pool = None
+
+    def add(self, item: T) -> None:
+        self.chunk.append(item)
+        if len(self.chunk) >= self.size:
+            self._hand()
+
+    def _hand(self) -> None:
+        if self.chunk:
+            self.handed.append(self.pool.apply_async(self.fn, (self.chunk,)) if self.pool is not None else self.chunk)
+            self.chunk = []
+
+    def results(self) -> Iterator[list[R]]:
+        self._hand()
+        for handed in self.handed:
+            yield handed.get() if self.pool is not None else self.fn(handed)
 
 
 class Forked:
