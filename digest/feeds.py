@@ -16,9 +16,11 @@ from typing import Any
 
 from digest import __version__
 from digest.render import Renderer
+from digest.views import safe_link
 
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_IN_PAGE = re.compile(r'href="([#?])')
 FEED_TAGS = 20  # categories an entry carries: enough for readers, bounded for articles tagged to excess
 
 
@@ -88,8 +90,27 @@ def _content(r: Renderer, key: str) -> str:
         frag = body.links[i].fragment
         return r.urls.absolute(r.model.paths[t]) + (f"#{frag}" if frag else "")
 
-    html = r.model.html[key].decode("utf-8")
-    return xml_text(fill_placeholders(html, link_url, r.urls.absolute("/").rstrip("/")))
+    html = fill_placeholders(r.model.html[key].decode("utf-8"), link_url, r.urls.absolute("/").rstrip("/"))
+    # A link within the story (a footnote, a heading) would be read against the feed's own URL.
+    if 'href="#' in html or 'href="?' in html:
+        page = escape_html(r.urls.absolute(r.model.paths[key]))
+        html = _IN_PAGE.sub(lambda m: f'href="{page}{m.group(1)}', html)
+    source = r.model.articles[key].source
+    if source is not None and source.name and (url := safe_link(source.url)):
+        # A digest's story is someone else's: the reader gets to it from the feed too.
+        said = r.t("read_at_source", r.model.articles[key].lang).replace("{source}", source.name)
+        html += f'\n<p><a href="{escape_html(url)}">{escape_html(said, quote=False)}</a></p>\n'
+    return xml_text(html)
+
+
+def _summary(r: Renderer, key: str) -> str:
+    """The summary as HTML for a feed: its links to this site absolute."""
+    from digest.markdown import fill_placeholders
+
+    html = r.model.bodies[key].summary_html
+    if not html:
+        return str(escape_html(r.model.bodies[key].summary, quote=False))
+    return fill_placeholders(html, lambda i: None, r.urls.absolute("/").rstrip("/"))
 
 
 def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
@@ -98,11 +119,9 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     urls = r.urls
     fg = FeedGenerator()
     langs = {r.model.articles[key].lang for key in spec.items} - {spec.lang}
-    if langs:  # entries in another language than the feed's say theirs
-        from feedgen.ext.base import BaseExtension
+    from feedgen.ext.base import BaseExtension
 
-        fg.register_extension("entry_lang", BaseExtension, _EntryLanguage)
-        fg.load_extension("dc", atom=False)
+    fg.register_extension("entry_extras", BaseExtension, _EntryExtras, rss=False)
     home = urls.absolute(spec.path)
     fg.id(home)
     fg.title(xml_text(spec.title))
@@ -113,8 +132,11 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     fg.link(href=home, rel="alternate")
     fg.language(spec.lang)
     fg.generator("digest", __version__)
-    if r.config.author:
-        fg.author(name=xml_text(r.config.author))
+    # Atom wants an author for every entry: the site's, else its name (the desk that curates it).
+    fg.author(name=xml_text(r.config.author or r.config.title or "digest"))
+    if langs or any(r.model.articles[key].authors for key in spec.items):
+        # RSS: an item's language, and its authors (RSS's <author> names only an email address).
+        fg.load_extension("dc", atom=False)
     latest = max((_updated(r, k) for k in spec.items), default=EPOCH)
     fg.updated(latest)
     fg.lastBuildDate(latest)
@@ -129,8 +151,10 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
         fe.link(href=view.absolute_url, rel="alternate")
         fe.published(a.date)
         if langs and a.lang != spec.lang:
-            fe.entry_lang.lang = a.lang  # Atom: xml:lang on the entry
+            fe.entry_extras.lang = a.lang  # Atom: xml:lang on the entry
             fe.dc.dc_language(a.lang)  # RSS: the item's dc:language
+        if a.authors:
+            fe.dc.dc_creator([xml_text(n) for n in a.authors])
         fe.updated(_updated(r, key))
         if view.summary:
             # Plain text, and readers take RSS's <description> as HTML: escaped once more, so that a
@@ -144,8 +168,10 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
             fe.author(name=xml_text(author))
         for tag in view.tags[:FEED_TAGS]:
             fe.category(term=xml_text(tag.name), label=xml_text(tag.name))
-        if a.source and a.source.url and view.source and view.source.url:
-            fe.source(title=xml_text(a.source.name), url=a.source.url)
+        if a.source and view.source and view.source.url:
+            # Atom's "via": where the story came from. (RSS's <source> names the feed an item came
+            # from, which a digest does not know: the story's link is in the content instead.)
+            fe.entry_extras.via = (view.source.url, xml_text(a.source.name or ""))
     rss = fg.rss_str(pretty=True)
     # Each format's self link names its own file.
     fg.link([{"href": home, "rel": "alternate"}, {"href": urls.absolute(spec.atom), "rel": "self"}],
@@ -155,12 +181,14 @@ def rss_and_atom(r: Renderer, spec: FeedSpec) -> tuple[bytes, bytes]:
     return rss, atom
 
 
-class _EntryLanguage:
-    """A feedgen entry extension: the language of an Atom entry (``xml:lang``), when it is not the
-    feed's, so that a reader shows a Hindi story in a mostly English feed as Hindi (fonts, line
-    breaking, a screen reader's voice)."""
+class _EntryExtras:
+    """A feedgen entry extension, for what feedgen does not write of an Atom entry: its language
+    (``xml:lang``) when it is not the feed's, so that a reader shows a Hindi story in a mostly
+    English feed as Hindi; and its ``<link rel="via">``, the original story (feedgen 1.0 drops
+    every entry link's ``rel`` and ``title``)."""
 
     lang = ""
+    via: tuple[str, str] | None = None  # (URL, title)
 
     def extend_ns(self) -> dict[str, str]:
         return {}
@@ -168,6 +196,12 @@ class _EntryLanguage:
     def extend_atom(self, entry: Any) -> Any:
         if self.lang:
             entry.set("{http://www.w3.org/XML/1998/namespace}lang", self.lang)
+        if self.via is not None:
+            from lxml import etree
+
+            link = etree.SubElement(entry, "link", href=self.via[0], rel="via")
+            if self.via[1]:
+                link.set("title", self.via[1])
         return entry
 
     def extend_rss(self, item: Any) -> Any:
@@ -193,7 +227,7 @@ def json_feed(r: Renderer, spec: FeedSpec) -> bytes:
         }
         if view.summary:
             item["summary"] = view.summary
-        item["content_html"] = _content(r, key) if spec.full else str(view.summary_html)
+        item["content_html"] = _content(r, key) if spec.full else _summary(r, key)
         if view.tags:
             item["tags"] = [t.name for t in view.tags[:FEED_TAGS]]
         if a.authors:

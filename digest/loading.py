@@ -74,7 +74,7 @@ def parse_file(key: str, shown: str, raw: bytes, settings: FileSettings) -> tupl
     body = render(a.body, key, a.body_line, unsafe_html=settings.unsafe_html)
     if a.summary:
         # Sanitised whatever markdown.unsafe_html says: that trusts bodies (embeds), not front matter.
-        summary_html = render_inline(a.summary)
+        summary_html = render_inline(a.summary, key)
         summary = truncate(strip_tags(summary_html), SUMMARY_LIMIT * 2)
         # Plain words (most summaries) come out as they went in: one string, which the cache's
         # pickles then hold once, not three times.

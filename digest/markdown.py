@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from html import escape
+from html import unescape as html_unescape
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -31,11 +32,14 @@ from digest.urls import quote_path, resolve_relative
 
 LINK_SCHEME = "digest-link:"
 ROOT_SCHEME = "digest-root:"
-_PLACEHOLDER = re.compile(r'(href|src)="digest-(link|root):([^"]*)"')
+_PLACEHOLDER = re.compile(r'(href|src|poster)="digest-(link|root):([^"]*)"')
 _OPEN_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
 _CLOSE_TAG = re.compile(r"</([A-Za-z][A-Za-z0-9]*)\s*>")
 _ANY_TAG = re.compile(r"<(/?)([A-Za-z][A-Za-z0-9]*)\b[^>]*?(/?)>")
 _COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
+_LINK_ELEMENT = re.compile(r'<a\b[^>]*\bhref="digest-link:\d+"[^>]*>(.*?)</a>', re.DOTALL)
+_TAG = re.compile(r"<([A-Za-z][A-Za-z0-9-]*)\s[^>]*>")
+_ATTRIBUTE = re.compile(r"""\s*([^\s"'>/=]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'=<>`]+)))?""")
 # Elements that make a block of their own: opened inside a paragraph and never closed, they take in
 # the rest of the page ("headings like <H1> and <H2>" written as prose).
 # Ids the page around a body uses (the default theme's landmarks, the footnotes' own): a heading
@@ -121,10 +125,7 @@ def _is_local(href: str) -> bool:
 def _collect(state: StateCore) -> None:
     """Core rule: rewrite local links, record them, headings, text and the first paragraph."""
     env = state.env
-    key: str = env["key"]
     offset: int = env["line"]
-    links: list[BodyLink] = env["links"]
-    files: list[LocalRef] = env["files"]
     texts: list[str] = env["texts"]
     blocks: list[tuple[str, int]] = []  # block elements opened by HTML blocks, not closed yet
     line = offset
@@ -135,6 +136,7 @@ def _collect(state: StateCore) -> None:
         if ttype == "html_block":
             env["raw_html"] = True
             _track_blocks(token.content, line, blocks)
+            token.content = _raw_urls(token.content, line, env)
         elif ttype == "heading_open" and (anchor := token.attrGet("id")):
             env["anchors"].append(str(anchor))
         elif ttype == "paragraph_open" and token.level == 0 and env["first"] is None \
@@ -149,6 +151,7 @@ def _collect(state: StateCore) -> None:
                 texts.append(child.content)
             elif ctype == "html_inline":
                 env["raw_html"] = True
+                child.content = _raw_urls(child.content, line, env)
                 if (m := _OPEN_TAG.fullmatch(child.content)) and not m.group(2) \
                         and m.group(1).lower() in _BLOCK_TAGS:
                     opened.append(m.group(1))
@@ -161,25 +164,55 @@ def _collect(state: StateCore) -> None:
                 href = str(child.attrGet(attr) or "")
                 if href.startswith("#") and len(href) > 1 and ctype == "link_open":
                     env["self_links"].append((unquote(href[1:]), line))
-                    continue
-                if not _is_local(href):
-                    continue
-                path, _, fragment = href.partition("#")
-                path = unquote(path.split("?", 1)[0])
-                if href.startswith("/") and not path.endswith(".md"):
-                    child.attrSet(attr, ROOT_SCHEME + href)
-                    files.append(LocalRef(path.lstrip("/"), line, ctype == "image"))
-                    continue
-                target = resolve_relative(key, path)
-                if path.endswith(".md"):
-                    child.attrSet(attr, f"{LINK_SCHEME}{len(links)}")
-                    links.append(BodyLink(target, unquote(fragment), line, unquote(href)))
-                elif not target.startswith("../") and target != "..":
-                    child.attrSet(attr, ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else ""))
-                    files.append(LocalRef(target, line, ctype == "image"))
+                elif (placeholder := _local_url(href, ctype == "image", line, env)) is not None:
+                    child.attrSet(attr, placeholder)
         env["unclosed"] += [(tag, line) for tag in opened]
     if blocks:
         env["unclosed"] = sorted(env["unclosed"] + blocks, key=lambda found: found[1])
+
+
+def _local_url(href: str, image: bool, line: int, env: dict[str, Any]) -> str | None:
+    """The placeholder that a link or image to this site becomes (recorded for the checks), or None
+    for a URL left as it is. ``href`` as markdown-it normalises it (percent-encoded)."""
+    if not _is_local(href):
+        return None
+    path, _, fragment = href.partition("#")
+    path = unquote(path.split("?", 1)[0])
+    if href.startswith("/") and not path.endswith(".md"):
+        env["files"].append(LocalRef(path.lstrip("/"), line, image))
+        return ROOT_SCHEME + href
+    target = resolve_relative(env["key"], path)
+    if path.endswith(".md"):
+        links: list[BodyLink] = env["links"]
+        links.append(BodyLink(target, unquote(fragment), line, unquote(href)))
+        return f"{LINK_SCHEME}{len(links) - 1}"
+    if target.startswith("../") or target == "..":
+        return None
+    env["files"].append(LocalRef(target, line, image))
+    return ROOT_SCHEME + "/" + quote_path(target) + (f"#{fragment}" if fragment else "")
+
+
+def _raw_urls(html: str, line: int, env: dict[str, Any]) -> str:
+    """Raw HTML's links and images to this site (``<img src="/assets/a.png">``, ``<a href="b.md">``)
+    made placeholders as Markdown's are, so that they gain the base path and are checked."""
+    if "=" not in html:
+        return html
+
+    def tag(m: re.Match[str]) -> str:
+        text, out, done = m.group(0), [], 0
+        for a in _ATTRIBUTE.finditer(text, m.end(1) - m.start()):  # in order: a quoted value is never a name
+            name = a.group(1).lower()
+            value = next((v for v in a.group(2, 3, 4) if v is not None), None)
+            if name not in ("href", "src", "poster") or value is None:
+                continue
+            href = markdown().normalizeLink(html_unescape(value.strip()))
+            placeholder = _local_url(href, name != "href", line + html.count("\n", 0, m.start()), env)
+            if placeholder is not None:
+                out += [text[done:a.start(1)], f'{name}="{escape(placeholder)}"']
+                done = a.end()
+        return "".join(out) + text[done:] if out else text
+
+    return _TAG.sub(tag, html)
 
 
 def _close(opened: list[str], name: str) -> bool:
@@ -272,10 +305,14 @@ def render(body: str, key: str, first_line: int = 1, *, unsafe_html: bool = Fals
     )
 
 
-def render_inline(text: str, *, unsafe_html: bool = False) -> str:
-    """A one-line field (a summary) as inline HTML, sanitised like a body."""
-    tokens = markdown().parseInline(text, _new_env("", 1))
+def render_inline(text: str, key: str = "", *, unsafe_html: bool = False) -> str:
+    """A one-line field (an article's summary; ``key``, the article's) as inline HTML, sanitised like
+    a body. Its links and images to this site are root placeholders (``fill_placeholders``); a
+    link to another article's .md file is dropped, its words kept (a teaser links to its story)."""
+    tokens = markdown().parseInline(text, _new_env(key, 1))
     html = markdown().renderer.render(tokens, markdown().options, {})
+    if LINK_SCHEME in html:
+        html = _LINK_ELEMENT.sub(r"\1", html)
     if "<" in text and not unsafe_html:
         html = sanitize(html)
     return html

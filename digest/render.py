@@ -127,7 +127,8 @@ class Renderer:
         path = self.model.paths[key]
         body = self.model.bodies[key]
         summary = body.summary
-        summary_html = Markup(body.summary_html) if body.summary_html else Markup.escape(summary)
+        summary_html = Markup(fill_placeholders(body.summary_html, lambda i: None, self.urls.url("/").rstrip("/"))) \
+            if body.summary_html else Markup.escape(summary)
         source = SourceView(a.source.name, safe_link(a.source.url)) if a.source else None
         return ArticleView(
             key=key, title=a.title, url=self.urls.url(path), absolute_url=self.urls.absolute(path),

@@ -351,3 +351,60 @@ def test_heading_ids_never_repeat_an_id_of_the_page(site: Site, cli) -> None:
     assert {"main", "main-1", "fn1", "fn1-1", "related-heading", "related-heading-1", "section", "section-1"} \
         <= set(ids)
     assert "" not in ids
+
+
+def test_raw_html_links_and_images_gain_the_base_path_on_pages_and_in_feeds(site: Site, cli) -> None:
+    """<img src="/img/x.png">, <img src="pic.png"> beside the article and <a href="b.md"> in raw HTML
+    are this site's, as their Markdown forms are: on a project site (/repo/) they need the base path,
+    and feeds need them absolute; links within the story too."""
+    site.write("site.yml", "title: T\nbase_url: https://example.github.io/repo/\nlanguage: en\n")
+    site.write("static/img/x.png", b"png")
+    site.write("content/news/pic.png", b"png")
+    site.add("news/b.md", "Bee", source={"name": "Wire"}, date="2025-01-09")
+    site.add("news/a.md", "Ay", source={"name": "Wire", "url": "https://wire.example/a"},
+             summary="See [the map](/img/x.png) and [bee](b.md).",
+             body='<img src="/img/x.png" alt="x"> <img src=\'pic.png\' alt="p">\n\n'
+                  'Read <a href="b.md#top">bee</a>, a note[^1] and <a href="gone.md">gone</a>.\n\n[^1]: The note.')
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 1 and "a.md:" in r.err and "link to 'gone.md': no article at content/news/gone.md" in r.err
+    site.add("news/a.md", "Ay", source={"name": "Wire", "url": "https://wire.example/a"}, tags=["x"],
+             summary="See [the map](/img/x.png) and [bee](b.md).",
+             body='<img src="/img/x.png" alt="x"> <img src=\'pic.png\' alt="p">\n\n'
+                  'Read <a href="b.md#top">bee</a> and a note[^1].\n\n[^1]: The note.')
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 0, r.err
+    doc = page(site.out("2025/01/a/index.html"))
+    assert attrs(doc, "//div[@class='body']//img[@alt='x']/@src") == ["/repo/img/x.png"]
+    assert attrs(doc, "//div[@class='body']//img[@alt='p']/@src") == ["/repo/news/pic.png"]
+    assert "/repo/2025/01/b/#top" in attrs(doc, "//div[@class='body']//a/@href")
+    feed = site.read("feed.xml") + site.read("atom.xml") + site.read("feed.json")
+    assert "https://example.github.io/repo/img/x.png" in feed and "https://example.github.io/repo/news/pic.png" in feed
+    assert 'src="/img' not in feed.replace("&quot;", '"') and 'href="#fn' not in feed.replace("&quot;", '"')
+    entry = feedparser.parse(site.out("atom.xml").read_bytes()).entries[0]
+    assert 'href="https://example.github.io/repo/2025/01/a/#fn1"' in entry.content[0].value  # not the feed's
+    # The tag-less summary feed (JSON Feed's content_html) and the summary's links: the site's,
+    # absolute; a link to another article's file is left as words.
+    import json
+
+    item = json.loads(site.read("feed.json"))["items"][0]
+    assert item["external_url"] == "https://wire.example/a"
+    (teaser,) = json.loads(site.read("tags/x/feed.json"))["items"]  # a tag's feed: summaries
+    assert teaser["content_html"] == 'See <a href="https://example.github.io/repo/img/x.png">the map</a> and bee.'
+
+
+def test_feed_entries_name_authors_and_the_story_they_came_from(site: Site, cli) -> None:
+    site.write("site.yml", "title: The Desk\nbase_url: https://example.org/\nlanguage: en\n")  # no author
+    site.add("a.md", "Ay", source={"name": "Wire", "url": "https://wire.example/a"}, authors=["Asha Rao"])
+    site.add("b.md", "Bee", source={"name": "Wire"}, date="2025-01-09")
+    assert cli("build", "--site", str(site.root)).code == 0
+    atom = etree.fromstring(site.out("atom.xml").read_bytes())
+    ns = {"a": "http://www.w3.org/2005/Atom"}
+    assert atom.xpath("a:author/a:name/text()", namespaces=ns) == ["The Desk"]  # RFC 4287: every entry has one
+    entry = atom.xpath("a:entry[a:title='Ay']", namespaces=ns)[0]
+    assert [(x.get("rel"), x.get("href"), x.get("title")) for x in entry.xpath("a:link[@rel='via']", namespaces=ns)] \
+        == [("via", "https://wire.example/a", "Wire")]
+    rss = etree.fromstring(site.out("feed.xml").read_bytes())
+    item = rss.xpath("channel/item[title='Ay']")[0]
+    assert item.xpath("*[local-name()='creator']/text()") == ["Asha Rao"]  # dc:creator: RSS's <author> wants an email
+    assert not item.xpath("source")  # RSS's <source> names a feed, which a digest does not know
+    assert 'href="https://wire.example/a"' in item.findtext("{http://purl.org/rss/1.0/modules/content/}encoded")
