@@ -144,21 +144,24 @@ def _collect(state: StateCore) -> None:
             env["first"] = state.tokens[i + 1]
         if ttype != "inline" or not token.children:
             continue
-        opened: list[str] = []  # block elements opened by raw HTML in this paragraph
-        for child in token.children:
+        opened: list[tuple[str, int]] = []  # block elements opened by raw HTML in this paragraph
+        for child in token.children:  # each on its line: a paragraph's lines are one inline token
             ctype = child.type
             if ctype == "text" or ctype == "code_inline":
                 texts.append(child.content)
+            elif ctype == "softbreak" or ctype == "hardbreak":
+                line += 1
             elif ctype == "html_inline":
                 env["raw_html"] = True
                 child.content = _raw_urls(child.content, line, env)
                 if (m := _OPEN_TAG.fullmatch(child.content)) and not m.group(2) \
                         and m.group(1).lower() in _BLOCK_TAGS:
-                    opened.append(m.group(1))
+                    opened.append((m.group(1), line))
                 elif (m := _CLOSE_TAG.fullmatch(child.content)):
                     name = m.group(1).lower()
                     if not _close(opened, name):
                         _close_block(blocks, name)
+                line += child.content.count("\n")
             elif ctype == "link_open" or ctype == "image":
                 attr = "href" if ctype == "link_open" else "src"
                 href = str(child.attrGet(attr) or "")
@@ -166,7 +169,9 @@ def _collect(state: StateCore) -> None:
                     env["self_links"].append((unquote(href[1:]), line))
                 elif (placeholder := _local_url(href, ctype == "image", line, env)) is not None:
                     child.attrSet(attr, placeholder)
-        env["unclosed"] += [(tag, line) for tag in opened]
+                if ctype == "image" and child.children:  # alt text over several lines
+                    line += sum(c.type == "softbreak" or c.type == "hardbreak" for c in child.children)
+        env["unclosed"] += opened
     if blocks:
         env["unclosed"] = sorted(env["unclosed"] + blocks, key=lambda found: found[1])
 
@@ -215,10 +220,10 @@ def _raw_urls(html: str, line: int, env: dict[str, Any]) -> str:
     return _TAG.sub(tag, html)
 
 
-def _close(opened: list[str], name: str) -> bool:
+def _close(opened: list[tuple[str, int]], name: str) -> bool:
     """Take the last element of that name off the list; False when none is open."""
     for at in range(len(opened) - 1, -1, -1):
-        if opened[at].lower() == name:
+        if opened[at][0].lower() == name:
             del opened[at]
             return True
     return False

@@ -268,3 +268,25 @@ def test_a_front_matter_image_the_site_lacks_is_reported(site: Site, cli) -> Non
     found = [(f, n, m.split(" (")[0]) for f, n, sev, m in problems(cli("check", "--site", str(site.root)).out)]
     assert found == [("a.md", 7, "image '/img/gone.jpg' not found in the site"),
                      ("d.md", 7, "image '/2025/nopic.jpg' not found in the site")]
+
+
+def test_problems_in_a_wrapped_paragraph_are_reported_at_their_own_line(site: Site, cli) -> None:
+    site.write("content/b.md", article("B", source=SOURCE, body="## Present\n\nText."))
+    path = site.write("content/a.md", article("A", source=SOURCE, body="\n".join([
+        "The weather office said on Tuesday that",
+        "the monsoon had reached the coast, as reported",
+        "[earlier](b.md#absent) and in [a story](gone.md),",
+        "with ![a map](nomap.png) and a note on",
+        "[this page](#nowhere) <div class=\"box\">",
+        "that never closes.",
+    ])))
+    lines = path.read_text().split("\n")
+    at = {text: lines.index(text) + 1 for text in lines}
+    found = {(n, m.split(":")[0]) for f, n, sev, m in problems(cli("check", "--site", str(site.root)).out)
+             if f == "a.md"}
+    assert found == {(at["[earlier](b.md#absent) and in [a story](gone.md),"], "link to 'b.md#absent'"),
+                     (at["[earlier](b.md#absent) and in [a story](gone.md),"], "link to 'gone.md'"),
+                     (at["with ![a map](nomap.png) and a note on"], "image 'nomap.png' not found in the site"),
+                     (at['[this page](#nowhere) <div class="box">'], "<div> opens an HTML element that this "
+                                                                      "paragraph never closes, so it takes in the "
+                                                                      "rest of the page")}

@@ -115,3 +115,11 @@ def test_the_first_paragraph_is_the_first_that_says_something():
 def test_a_link_is_shown_in_messages_as_the_editor_wrote_it():
     (link,) = render("देखें [x](नहीं.md#खंड).", "a.md").links
     assert (link.target, link.fragment, link.written) == ("नहीं.md", "खंड", "नहीं.md#खंड")
+
+
+def test_each_link_of_a_wrapped_paragraph_is_on_its_own_line():
+    r = render("One line\nand [a](x.md) then\n![alt\ntext](p.png) <div\nclass=x> on\nto [b](#gone)", "a.md", 10)
+    assert [link.line for link in r.links] == [11]
+    assert [ref.line for ref in r.local_refs] == [12]
+    assert r.unclosed == (("div", 13),)
+    assert r.self_links == (("gone", 15),)
