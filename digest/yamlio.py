@@ -13,7 +13,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import yaml
@@ -84,6 +84,12 @@ def quoted(text: str) -> str:
 class YamlDocument:
     data: Any
     key_lines: dict[str, int]  # key (nested: ``outer.inner``) -> 1-based line in the parsed text
+    # Key (or ``key[i]``, an item) -> the text of a plain scalar that YAML read as a boolean or a number
+    # (``NO``, ``on``, ``1.10``), for fields that are text: "Norway's" tag NO is not false.
+    written: dict[str, str] = field(default_factory=dict)
+
+
+_NOT_TEXT = frozenset({"tag:yaml.org,2002:bool", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"})
 
 
 def load(text: str, first_line: int = 1) -> YamlDocument:
@@ -109,8 +115,9 @@ def _load_with(loader_cls: type, text: str, shift: int = 0) -> YamlDocument:
             return YamlDocument(None, {})
         data = loader.construct_document(node)
         lines: dict[str, int] = {}
-        _key_lines(node, "", lines, depth=0)
-        return YamlDocument(data, lines)
+        written: dict[str, str] = {}
+        _key_lines(node, "", lines, written, depth=0)
+        return YamlDocument(data, lines, written)
     except YamlError:
         raise  # lines shifted already
     except yaml.MarkedYAMLError as exc:
@@ -133,18 +140,23 @@ def _reader_error(exc: yaml.reader.ReaderError, text: str, shift: int) -> YamlEr
     return YamlError(f"invalid YAML: {exc.reason} (character {what})", text.count("\n", 0, exc.position) + 1 + shift)
 
 
-def _key_lines(node: Node, prefix: str, lines: dict[str, int], depth: int) -> None:
-    """Record the line of every mapping key, nested ones as ``outer.inner``."""
+def _key_lines(node: Node, prefix: str, lines: dict[str, int], written: dict[str, str], depth: int) -> None:
+    """Record the line of every mapping key, nested ones as ``outer.inner``, and the text of plain
+    scalars read as booleans or numbers (``YamlDocument.written``)."""
     if not isinstance(node, MappingNode) or depth > 3:
         return
     for key_node, value_node in node.value:
         if isinstance(key_node, ScalarNode):
             name = prefix + str(key_node.value)
             lines.setdefault(name, key_node.start_mark.line + 1)
+            if isinstance(value_node, ScalarNode) and value_node.tag in _NOT_TEXT and not value_node.style:
+                written.setdefault(name, value_node.value)
             if isinstance(value_node, SequenceNode):
                 for i, item in enumerate(value_node.value):
                     lines.setdefault(f"{name}[{i}]", item.start_mark.line + 1)
-            _key_lines(value_node, name + ".", lines, depth + 1)
+                    if isinstance(item, ScalarNode) and item.tag in _NOT_TEXT and not item.style:
+                        written.setdefault(f"{name}[{i}]", item.value)
+            _key_lines(value_node, name + ".", lines, written, depth + 1)
 
 
 def _describe(exc: yaml.MarkedYAMLError, shift: int = 0) -> str:

@@ -84,10 +84,12 @@ def content_hash(data: bytes) -> str:
 class _Reader:
     """Field-by-field checks of one file's front matter, problems collected."""
 
-    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], yaml_line: int):
+    def __init__(self, path: str, meta: dict[str, Any], lines: dict[str, int], yaml_line: int,
+                 written: dict[str, str] | None = None):
         self.path = path
         self.meta = meta
         self.lines = {k: v + yaml_line - 1 for k, v in lines.items()}
+        self.written = written or {}  # yamlio.YamlDocument.written
         self.problems: list[Problem] = []
 
     def line(self, key: str) -> int:
@@ -103,6 +105,8 @@ class _Reader:
         value = self.meta.get(key)
         if value is None:
             return None
+        if key in self.written:  # title: Yes, title: 2024, as written
+            return self.written[key].strip() or None
         if isinstance(value, bool | list | dict):
             self.error(key, f"{key} must be text, not {type(value).__name__}")
             return None
@@ -140,7 +144,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         return ParseResult(None, (Problem(display_path, parts.yaml_line,
                                           "front matter must be a mapping of keys (title: ..., date: ...), "
                                           f"not a {type(meta).__name__}"),))
-    r = _Reader(display_path, meta, doc.key_lines, parts.yaml_line)
+    r = _Reader(display_path, meta, doc.key_lines, parts.yaml_line, doc.written)
     filename = key.rsplit("/", 1)[-1]
     stem = filename[:-3]
 
@@ -288,12 +292,14 @@ def _tags(r: _Reader) -> tuple[str, ...]:
     value = r.meta.get("tags")
     if value is None:
         return ()
-    if isinstance(value, str):
-        items: list[Any] = value.split(",")
+    if "tags" in r.written:  # tags: 2024, or tags: on
+        items: list[Any] = [r.written["tags"]]
+    elif isinstance(value, str):
+        # Commas part the tags, or semicolons when there is no comma ("Weather; Cyclone").
+        items = value.split("," if "," in value or ";" not in value else ";")
     elif isinstance(value, list):
-        items = value
-    elif isinstance(value, int | float) and not isinstance(value, bool):
-        items = [value]
+        # A tag YAML read as a yes/no or a number ("NO", Norway's code; "1.10") is the tag as written.
+        items = [r.written.get(f"tags[{i}]", item) for i, item in enumerate(value)]
     else:
         r.error("tags", f"tags must be a list or comma-separated text, not {type(value).__name__}")
         return ()

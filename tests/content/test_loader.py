@@ -193,3 +193,14 @@ def test_a_time_the_clocks_skip_warns():
     for fine in ("2025-03-09 01:59", "2025-03-09 03:00", "2025-11-02 01:30", "2025-03-09 02:30 -05:00", "2025-03-09"):
         assert problems(fine) == [], fine
     assert problems("2025-03-09 02:30", SETTINGS) == []
+
+
+def test_text_that_yaml_reads_as_yes_no_or_a_number_is_kept_as_written():
+    r = parse("---\ntitle: Yes\ndate: 2024-01-01\nlang: no\ntags: [Norway, NO, on, 1.10, \"off\", 7, ~]\n---\nBody.\n")
+    assert r.article is not None and not r.problems, r.problems
+    assert r.article.title == "Yes" and r.article.lang == "no"  # Norwegian, not false
+    assert r.article.tags == ("Norway", "NO", "on", "1.10", "off", "7")
+    r = parse("---\ntitle: 2024\ndate: 2024-01-01\ntags: Weather; Cyclone; बजट\ndraft: yes\n---\n")
+    assert r.article is not None and r.article.title == "2024" and r.article.draft  # a flag stays a flag
+    assert r.article.tags == ("Weather", "Cyclone", "बजट")
+    assert parse("---\ntitle: A\ndate: 2024-01-01\ntags: a, b; c\n---\n").article.tags == ("a", "b; c")
