@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +25,9 @@ try:  # pragma: no cover - depends on how PyYAML was built
     from yaml import CSafeLoader as _FastBase
 except ImportError:  # pragma: no cover
     from yaml import SafeLoader as _FastBase  # type: ignore[assignment]
+
+
+_TRAILING_TABS = re.compile(r"[ \t]*\t[ \t]*$", re.MULTILINE)
 
 
 class YamlError(Exception):
@@ -96,6 +100,10 @@ def load(text: str, first_line: int = 1) -> YamlDocument:
     """Parse one YAML document; raise YamlError with the line of the problem. ``first_line``: the
     line of the file the text starts on (front matter starts on the second), for every line that a
     message names."""
+    if "\t" in text:
+        # Tabs at the end of a line are whitespace YAML allows (the strict parser does not):
+        # invisible, and common in files pasted from elsewhere.
+        text = _TRAILING_TABS.sub("", text)
     if "\t" in text and FastLoader is not StrictLoader:
         # libyaml accepts some tabs the strict parser refuses, and names none it refuses: the strict
         # parser gives the answer, and the message.
@@ -169,4 +177,6 @@ def _describe(exc: yaml.MarkedYAMLError, shift: int = 0) -> str:
     if exc.context_mark is not None and exc.problem_mark is not None \
             and exc.context_mark.line != exc.problem_mark.line:
         where += f", opened on line {exc.context_mark.line + 1 + shift}"
+    if "mapping values are not allowed" in problem:
+        where += "; a value holding ': ' must be in quotes (title: \"Budget: what changes\")"
     return f"invalid YAML: {problem}{where}"

@@ -59,11 +59,18 @@ def test_nested_duplicate_keys():
     assert info.value.line == 3
 
 
-def test_tab_is_rejected_like_the_yaml_spec_says_even_with_libyaml():
+def test_a_tab_as_indentation_is_rejected_like_the_yaml_spec_says_even_with_libyaml():
     with pytest.raises(yamlio.YamlError) as info:
-        yamlio.load("authors:\n- melody\t\t\ntags: [x]\n")
-    assert info.value.line == 2
+        yamlio.load("authors:\n- melody\ntags:\n\t- x\n")
+    assert info.value.line == 4
     assert "tab" in info.value.message
+
+
+def test_tabs_at_the_end_of_a_line_are_whitespace_yaml_allows():
+    """The YAML spec allows tabs as separating white space (only indentation must be spaces); PyYAML's
+    pure-Python parser refuses them after a plain scalar. A real blog's post had this line."""
+    assert yamlio.load("authors:\n- melody\t\t\n- jo \t\ntags: [x]\t\n").data == \
+        {"authors": ["melody", "jo"], "tags": ["x"]}
 
 
 def test_tab_inside_quoted_string_is_fine():
