@@ -41,6 +41,14 @@ def workers_for(n_items: int) -> int:
     return jobs
 
 
+def _worker_started() -> None:
+    """In each worker process: Ctrl-C is the parent's to handle (it stops the workers), and SIGTERM,
+    with which a pool stops them, ends them quietly (not a handler the parent set, such as the
+    preview server's, which would print a KeyboardInterrupt traceback from every worker)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _chunk_size(n_items: int, workers: int) -> int:
     return max(1, n_items // 20) if workers == 1 else max(8, min(200, n_items // (workers * 16)))
 
@@ -59,7 +67,7 @@ def imap_chunks(fn: Callable[[list[T]], list[R]], items: Sequence[T]) -> Iterato
     chunks = [list(items[i:i + size]) for i in range(0, len(items), size)]
     done = 0
     ctx = multiprocessing.get_context("fork")
-    with ctx.Pool(workers) as pool:
+    with ctx.Pool(workers, initializer=_worker_started) as pool:
         for chunk, results in zip(chunks, pool.imap(fn, chunks), strict=True):
             done += len(chunk)
             yield done, results
@@ -75,7 +83,8 @@ class Feeder(Generic[T, R]):
         self.fn = fn
         workers = workers_for(expected)
         self.size = _chunk_size(expected, workers)
-        self.pool = multiprocessing.get_context("fork").Pool(workers) if workers > 1 else None
+        self.pool = multiprocessing.get_context("fork").Pool(workers, initializer=_worker_started) \
+            if workers > 1 else None
         self.handed: list[Any] = []  # AsyncResult per chunk (or the chunk itself, run here when asked)
         self.chunk: list[T] = []
 
@@ -114,6 +123,7 @@ class Forked:
         pid = os.fork()
         if pid == 0:  # pragma: no cover - the child; coverage does not follow it
             os.close(read)
+            _worker_started()
             if nice:
                 os.nice(nice)
             try:

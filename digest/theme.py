@@ -89,7 +89,10 @@ class Theme:
         """Hash of a template and everything it extends, includes or imports."""
         h = hashlib.blake2b(digest_size=12)
         for name in sorted(template_closure(env, template, self._references(env))):
-            source = _source(env, name)
+            try:
+                source = _source(env, name)
+            except jinja2.TemplateNotFound:  # an include of a missing template: rendering says where
+                source = "\0not found"
             h.update(name.encode() + b"\0" + source.encode() + b"\0")
         return h.hexdigest()
 
@@ -307,15 +310,23 @@ def template_problem(exc: BaseException, fallback: str) -> Problem:
     if isinstance(exc, jinja2.TemplateSyntaxError):
         return Problem(exc.filename or exc.name or fallback, exc.lineno or 1, f"template error: {exc.message}")
     if isinstance(exc, jinja2.TemplateNotFound):
-        return Problem(fallback, 1, f"template not found: {exc.name}")
+        # Where the include or extends is: the innermost template in the traceback.
+        path, line = _template_frame(exc) or (fallback, 1)
+        return Problem(path, line, f"template not found: {exc.name}")
     if isinstance(exc, UnicodeDecodeError):
         if (undecodable := _file_being_read(exc)) is not None:
             return Problem(undecodable, 1, f"the template is not UTF-8 text (byte {exc.start}): save it as UTF-8")
         message = "a template it includes, extends or imports is not UTF-8 text: save it as UTF-8"
     else:
         message = f"{type(exc).__name__}: {exc}"
-    path, line = fallback, 1
+    path, line = _template_frame(exc) or (fallback, 1)
+    return Problem(path, line, f"template error: {message}")
+
+
+def _template_frame(exc: BaseException) -> tuple[str, int] | None:
+    """The innermost template file and line in the exception's traceback."""
+    found = None
     for frame in traceback.extract_tb(exc.__traceback__):
         if frame.filename.endswith((".html", ".xml", ".j2", ".txt")):
-            path, line = frame.filename, frame.lineno or 1
-    return Problem(path, line, f"template error: {message}")
+            found = (frame.filename, frame.lineno or 1)
+    return found

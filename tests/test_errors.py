@@ -127,3 +127,18 @@ def test_usage_errors_exit_2(cli, capsys) -> None:
     with pytest.raises(SystemExit) as info:
         cli()
     assert info.value.code == 2
+
+
+def test_a_missing_include_is_the_templates_error_in_every_build(site: Site, cli) -> None:
+    """Also in a build with a cache (the preview's every rebuild): it was an internal error there."""
+    site.add("a.md", "A")
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.write("themes/mine/templates/partials/card.html", "<p>{{ a.title }}</p>\n")
+    assert cli("build", "--site", str(site.root)).code == 0  # the cache knows the theme now
+    site.write("themes/mine/templates/partials/card.html", "<p>{{ a.title }}</p>\n{% include 'nosuch.html' %}\n")
+    for _ in range(2):  # with the cache, and with the cache of the failed build
+        r = cli("build", "--site", str(site.root))
+        assert r.code == 1 and "internal error" not in r.err, r.err
+        (path, line, message), = problems(r.err)
+        assert path.endswith("themes/mine/templates/partials/card.html") and line == 2
+        assert message == "template not found: nosuch.html"

@@ -33,3 +33,36 @@ def test_cancel_stops_the_process() -> None:
     with pytest.raises(ProcessLookupError):
         os.kill(pid, 0)  # reaped, not a zombie
     work.cancel()  # twice is harmless
+
+
+def _signals(_: list[int]) -> list[tuple[object, object]]:
+    import signal
+
+    return [(signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))]
+
+
+def _own_handler(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def test_workers_leave_ctrl_c_to_the_parent_and_end_quietly_on_sigterm() -> None:
+    """A pool ends its workers with SIGTERM: a handler the parent set (digest serve's raises
+    KeyboardInterrupt) must not run in them, or each prints a traceback; Ctrl-C is the parent's."""
+    import signal
+
+    from digest.parallel import Feeder, imap_chunks, set_jobs
+
+    before = signal.signal(signal.SIGTERM, _own_handler)
+    set_jobs(2)
+    try:
+        found = [r for _, chunk in imap_chunks(_signals, list(range(500))) for r in chunk]
+        with Feeder(_signals, 500) as feeder:
+            for i in range(500):
+                feeder.add(i)
+            found += [r for chunk in feeder.results() for r in chunk]
+        found.append(Forked(lambda: _signals([])[0]).result())
+    finally:
+        signal.signal(signal.SIGTERM, before)
+        set_jobs(0)
+    assert found and set(found) == {(signal.SIG_DFL, signal.SIG_IGN)}
+    assert signal.getsignal(signal.SIGINT) is not signal.SIG_IGN  # the parent's own, untouched

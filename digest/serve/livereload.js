@@ -53,8 +53,22 @@
     }
   }
 
+  // One stream per visible tab: a browser opens at most six connections to a host, and each open
+  // stream holds one, so a hidden tab lets go of its stream, and on coming back reloads if the site
+  // changed meanwhile.
+  var source = null;
+  // The server's count of events when this page was served: a stream that starts later (the page
+  // was slow to load, or hidden) tells whether the page missed one.
+  var script = document.currentScript;
+  var version = script && script.dataset.version ? Number(script.dataset.version) : null;
+
   function connect() {
-    var source = new EventSource("/__digest__/events");
+    source = new EventSource("/__digest__/events");
+    source.addEventListener("hello", function (e) {
+      var now = null;
+      try { now = JSON.parse(e.data).version; } catch (err) { /* ignore */ }
+      if (version === null) { version = now; } else if (now !== version) { location.reload(); }
+    });
     source.addEventListener("reload", function () { location.reload(); });
     source.addEventListener("css", function () { clearErrors(); swapStyles(); });
     source.addEventListener("error", function (e) {
@@ -64,6 +78,25 @@
     source.addEventListener("ok", function () {
       if (overlay && overlay.isConnected) { location.reload(); }
     });
+    // Each event says the server's count: this page has seen up to it.
+    ["reload", "css", "error", "ok"].forEach(function (name) {
+      source.addEventListener(name, function (e) {
+        var seen = null;
+        try { seen = e.data ? JSON.parse(e.data).version : null; } catch (err) { /* ignore */ }
+        if (typeof seen === "number" && (version === null || seen > version)) version = seen;
+      });
+    });
   }
-  if (window.EventSource) connect();
+
+  function visibility() {
+    if (document.hidden) {
+      if (source) { source.close(); source = null; }
+    } else if (!source) {
+      connect();
+    }
+  }
+  if (window.EventSource) {
+    connect();
+    document.addEventListener("visibilitychange", visibility);
+  }
 })();

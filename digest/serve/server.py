@@ -17,15 +17,19 @@ import mimetypes
 import os
 import posixpath
 import queue
+import sys
 import threading
 from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 PREFIX = "/__digest__/"
-SCRIPT_TAG = f'<script src="{PREFIX}livereload.js"></script>'
+NOTHING_YET = ("<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>digest serve</title></head><body>"
+               "<p>The site has not built yet: the errors show here as soon as they are known, and this page "
+               "reloads by itself once the site builds.</p></body></html>")
+SCRIPT_TAG = f'<script src="{PREFIX}livereload.js" data-version="{{version}}"></script>'
 KEEPALIVE_SECONDS = 15.0
 
 
@@ -51,14 +55,14 @@ class Hub:
             if q in self._clients:
                 self._clients.remove(q)
 
-    def broadcast(self, event: str, data: object = None) -> None:
-        payload = json.dumps(data if data is not None else {}, ensure_ascii=False)
+    def broadcast(self, event: str, data: dict[str, object] | None = None) -> None:
         with self._lock:
+            self.version += 1  # each event carries it: a tab that was away knows whether it missed any
+            payload = json.dumps({**(data or {}), "version": self.version}, ensure_ascii=False)
             if event == "error":
                 self.last_error = payload
             elif event in ("reload", "css", "ok"):
                 self.last_error = None
-            self.version += 1
             clients = list(self._clients)
         for q in clients:
             q.put((event, payload))
@@ -89,13 +93,17 @@ def resolve_request(root: Path, base_path: str, raw_path: str) -> Path | None:
             return candidate  # the handler redirects to the slash form
         index = os.path.join(real, "index.html")
         return Path(index) if os.path.isfile(index) else None
+    if path.endswith("/"):  # a file is no folder (GitHub Pages answers 404 too)
+        return None
     return Path(real) if os.path.isfile(real) else None
 
 
-def inject(html: bytes) -> bytes:
+def inject(html: bytes, version: int = 0) -> bytes:
+    """The reload script, told the count of the hub's events when the page was served (``Hub.version``):
+    a page that joins the reload channel later reloads if it missed one."""
     marker = b"</body>"
     i = html.rfind(marker)
-    tag = SCRIPT_TAG.encode()
+    tag = SCRIPT_TAG.format(version=version).encode()
     return html[:i] + tag + html[i:] if i >= 0 else html + tag
 
 
@@ -109,6 +117,12 @@ class PreviewServer(ThreadingHTTPServer):
         self.hub = hub
         self.stopping = threading.Event()
         super().__init__(address, Handler)
+
+    def handle_error(self, request: object, client_address: object) -> None:
+        """A browser that went away mid-response (a reload cuts a download short) is no error."""
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)  # type: ignore[arg-type]
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -125,18 +139,19 @@ class Handler(BaseHTTPRequestHandler):
         self._serve(head=False)
 
     def _serve(self, head: bool) -> None:
-        path = urlsplit(self.path).path
+        parts = urlsplit(self.path)
+        path = parts.path
         if path.startswith(PREFIX):
             return self._internal(path[len(PREFIX):], head)
         base = self.server.base_path
-        if (base != "/" and path in ("/", "")) or path + "/" == base:
+        if (base != "/" and path in ("/", "")) or unquote(path) + "/" == base:
             return self._redirect(base)
         try:
             target = resolve_request(self.server.root, base, self.path)
         except UnicodeDecodeError:
             target = None
         if target is not None and target.is_dir():
-            return self._redirect(path + "/")
+            return self._redirect(path + "/" + (f"?{parts.query}" if parts.query else ""))
         if target is None:
             return self._not_found(head)
         self._file(target, HTTPStatus.OK, head)
@@ -148,7 +163,7 @@ class Handler(BaseHTTPRequestHandler):
             return self._plain(HTTPStatus.NOT_FOUND, b"not found", head)
         ctype = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
         if ctype == "text/html":
-            data = inject(data)
+            data = inject(data, self.server.hub.version)
         if ctype.startswith("text/") or ctype in ("application/javascript", "application/json"):
             ctype += "; charset=utf-8"
         if target.name.endswith((".xml", ".opml")):
@@ -165,11 +180,20 @@ class Handler(BaseHTTPRequestHandler):
         page = self.server.root / "404.html"
         if page.is_file():
             return self._file(page, HTTPStatus.NOT_FOUND, head)
-        self._plain(HTTPStatus.NOT_FOUND, b"404 not found", head)
+        # Nothing built yet (the first build failed): a page that shows the build's errors, as the
+        # overlay does, and reloads by itself once the site builds.
+        body = inject(NOTHING_YET.encode(), self.server.hub.version)
+        self.send_response(HTTPStatus.NOT_FOUND)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        if not head:
+            self.wfile.write(body)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.FOUND)
-        self.send_header("Location", location)
+        self.send_header("Location", quote(location, safe="/%?=&#:@!$'()*+,;~"))  # a header is ASCII
         self.send_header("Content-Length", "0")
         self.end_headers()
 
@@ -193,6 +217,8 @@ class Handler(BaseHTTPRequestHandler):
                 self.wfile.write(body)
             return None
         if name == "events":
+            if head:
+                return self._plain(HTTPStatus.OK, b"", head)
             return self._events()
         return self._plain(HTTPStatus.NOT_FOUND, b"not found", head)
 
@@ -205,7 +231,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_header("Cache-Control", "no-store")
             self.send_header("Connection", "keep-alive")
             self.end_headers()
-            self.wfile.write(b"retry: 500\nevent: hello\ndata: {}\n\n")
+            self.wfile.write(f"retry: 500\nevent: hello\ndata: {{\"version\": {hub.version}}}\n\n".encode())
             self.wfile.flush()
             while not self.server.stopping.is_set():
                 try:

@@ -7,6 +7,7 @@ and a burst of events becomes one rebuild.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import threading
@@ -56,16 +57,17 @@ def classify(path: Path, site: SiteLayout) -> Kind | None:
     first = parts[0]
     if first in (site.output_dir, site.cache_dir):
         return None
-    if len(parts) == 1:
-        return "config" if first == "site.yml" else None
+    if len(parts) == 1:  # site.yml, or a watched folder itself (moved away, or back)
+        return {"site.yml": "config", site.content_dir: "content", site.static_dir: "static",
+                "themes": "template"}.get(first)  # type: ignore[return-value]
     if first == site.content_dir:
         if any(p.startswith("_") for p in parts[1:]):
             return None
         return "content" if rel.suffix == ".md" else "static"
     if first == site.static_dir:
         return "static"
-    if first == "themes" and len(parts) >= 3 and parts[1] == site.theme:
-        if parts[2] == "templates":
+    if first == "themes" and parts[1] == site.theme:
+        if len(parts) == 2 or parts[2] == "templates":  # the theme's folder itself: made, or moved
             return "template"
         if parts[2] == "static":
             return "static"
@@ -124,14 +126,19 @@ class Watch:
         self.handler = handler
         self.folders = folders  # names of top-level folders watched, or to watch once they exist
         self._lock = threading.Lock()
-        self._scheduled: set[str] = set()
+        self._scheduled: dict[str, object] = {}  # folder -> its watchdog watch
 
     def add(self, path: str, *, created: bool = False) -> None:
-        """Watch a folder (again when it was ``created``: removed and made anew, its old watch is gone)."""
+        """Watch a folder (again when it was ``created``: removed and made anew, its old watch is gone,
+        and watchdog would keep the dead one rather than schedule the same folder twice)."""
         with self._lock:
             if (created or path not in self._scheduled) and os.path.isdir(path):
-                self.observer.schedule(self.handler, path, recursive=True)  # type: ignore[attr-defined]
-                self._scheduled.add(path)
+                old = self._scheduled.pop(path, None)
+                if old is not None:
+                    with contextlib.suppress(KeyError, ValueError):
+                        self.observer.unschedule(old)  # type: ignore[attr-defined]
+                self._scheduled[path] = self.observer.schedule(  # type: ignore[attr-defined]
+                    self.handler, path, recursive=True)
 
     def follow(self, site: SiteLayout) -> None:
         """Watch the content and static folders site.yml names now, too."""

@@ -55,6 +55,7 @@ def test_stylesheet_swaps_in_place(served) -> None:
     site, server = served
     site.write("themes/mine/static/assets/extra.txt", "x")
     site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\ntheme: mine\n")
+    server.wait_for_line("built in")  # that rebuild's reload is over before the page opens
     with chromium() as browser:
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{server.port}/repo/2025/01/first/")
@@ -64,3 +65,29 @@ def test_stylesheet_swaps_in_place(served) -> None:
         page.wait_for_function("getComputedStyle(document.body).backgroundColor === 'rgb(255, 0, 0)'",
                                timeout=15000)
         assert page.evaluate("window.__marker") == "kept"  # no full reload
+
+
+def test_a_hidden_tab_lets_go_of_its_stream_and_catches_up_when_shown(served) -> None:
+    """A browser opens at most six connections to a host, and each tab's reload stream holds one:
+    hidden tabs close theirs (else a seventh tab never loads), and reload on their return if the
+    site changed meanwhile."""
+    site, server = served
+    path = site.root / "content/2025/01/first.md"
+    with chromium() as browser:
+        page = browser.new_page()
+        page.goto(f"http://127.0.0.1:{server.port}/repo/2025/01/first/")
+        page.wait_for_load_state()
+        page.evaluate("window.__marker = 'hidden'")
+        visibility = ("hidden => { Object.defineProperty(document, 'hidden', {value: hidden, configurable: true});"
+                      " document.dispatchEvent(new Event('visibilitychange')); }")
+        page.evaluate(visibility, True)
+        path.write_text(article("First story", date="2025-01-05", tags=["news"], body="Changed meanwhile."),
+                        encoding="utf-8")
+        server.wait_for_line("built in")
+        page.wait_for_timeout(500)
+        assert page.evaluate("window.__marker") == "hidden"  # no stream, no reload while hidden
+        page.evaluate(visibility, False)
+        page.wait_for_function("document.querySelector('article .body') && "
+                               "document.querySelector('article .body').innerText.includes('Changed meanwhile.')",
+                               timeout=15000)
+        assert page.evaluate("window.__marker") is None

@@ -230,3 +230,67 @@ def test_port_0_serves_on_the_port_the_system_chose(site: Site) -> None:
     finally:
         proc.terminate()
         proc.wait(timeout=20)
+
+
+def test_a_folder_removed_and_made_again_is_watched_again(served) -> None:
+    import shutil
+
+    site, server, events = served
+    content = site.root / "content"
+    kept = site.root.parent / "content-kept"
+    shutil.move(str(content), str(kept))  # the folder itself goes: a change too
+    assert "no content folder" in " ".join(events.wait_for("error")["problems"])
+    shutil.copytree(kept, content)
+    events.wait_for(("ok", "reload"))
+    (content / "2025/01/first.md").write_text(
+        article("First story", date="2025-01-05", tags=["news"], body="Edited after the return."), encoding="utf-8")
+    events.wait_for("reload")
+    assert b"Edited after the return." in server.get("/repo/2025/01/first/")[2]
+
+
+def test_paths_a_static_host_would_not_serve_and_redirects_that_keep_the_query(served) -> None:
+    _, server, _ = served
+    assert server.get("/repo/2025/01/first/index.html/")[0] == 404  # a file is no folder
+    status, headers, _ = server.get("/repo/2025/01/first?x=1")
+    assert status == 302 and headers["location"] == "/repo/2025/01/first/?x=1"
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    conn.request("HEAD", "/__digest__/events")  # answered without a stream: the connection stays usable
+    conn.getresponse().read()
+    conn.request("GET", "/repo/")
+    assert conn.getresponse().status == 200
+    conn.close()
+
+
+def test_a_site_that_never_built_shows_its_errors_and_reloads_once_fixed(site: Site) -> None:
+    site.write("site.yml", "title: Served\nbase_url: https://user.github.io/repo/\ntimezone: UTC\n")
+    broken = site.write("content/a.md", "---\ntitle: [\n---\n")
+    server = Server(site.root)
+    events = Events(server.port)
+    try:
+        assert "a.md:" in " ".join(events.wait_for("error")["problems"])  # the error, to a tab that joins late
+        status, headers, body = server.get("/repo/")
+        assert status == 404 and headers["content-type"].startswith("text/html")
+        assert b"/__digest__/livereload.js" in body and b"has not built yet" in body  # it shows them, and reloads
+        broken.write_text(article("Fixed", date="2025-01-05", body="Now it builds."), encoding="utf-8")
+        events.wait_for("reload")
+        assert b"Now it builds." in server.get("/repo/2025/01/a/")[2]
+    finally:
+        events.close()
+        server.stop()
+
+
+def test_a_base_path_in_devanagari_redirects_in_ascii(site: Site) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/दैनिक/\ntimezone: UTC\n")
+    site.add("a.md", "A", body="Text.")
+    server = Server(site.root)
+    try:
+        base = "/%E0%A4%A6%E0%A5%88%E0%A4%A8%E0%A4%BF%E0%A4%95/"
+        status, headers, _ = server.get("/")
+        assert status == 302 and headers["location"] == base
+        status, headers, _ = server.get(base.rstrip("/"))
+        assert status == 302 and headers["location"] == base
+        assert server.get(base)[0] == 200
+    finally:
+        server.stop()
