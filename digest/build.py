@@ -321,7 +321,9 @@ def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
     out = config.output_path.resolve()
     root = config.root.resolve()
     content = config.content_path.resolve()
-    if out in (root, content, root / "themes") or content.is_relative_to(out) or out.is_relative_to(content):
+    static = (root / config.static_dir).resolve()
+    if out in (root, content, root / "themes") or content.is_relative_to(out) or out.is_relative_to(content) \
+            or out.is_relative_to(static) or static.is_relative_to(out) or out.is_relative_to(root / "themes"):
         if from_option:
             raise DigestError(f"--output {display_path(out)} would overwrite the site's own files; "
                               "build into a folder of its own", out, 1)
@@ -336,7 +338,6 @@ def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
         raise DigestError(f"cache_dir {config.cache_dir!r} is inside the output folder, which would publish the "
                           "cache: use a folder of its own such as '.digest-cache'", config.path,
                           config.line_of("cache_dir"))
-    static = (root / config.static_dir).resolve()
     if content.is_relative_to(static):
         raise DigestError(f"static_dir {config.static_dir!r} holds the articles, which would publish their "
                           "Markdown sources: use a folder of its own such as 'static'", config.path,

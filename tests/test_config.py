@@ -119,11 +119,18 @@ def test_folder_settings_that_would_publish_the_cache_or_the_sources(site, cli) 
     site.add("a.md", "A", source={"name": "Wire"})
     for setting, message in (("output_dir: content", "output_dir 'content' would overwrite the site's own files"),
                              ("cache_dir: public/cache", "cache_dir 'public/cache' is inside the output folder"),
-                             ("static_dir: content", "static_dir 'content' holds the articles")):
+                             ("static_dir: content", "static_dir 'content' holds the articles"),
+                             ("output_dir: static", "output_dir 'static' would overwrite the site's own files"),
+                             ("output_dir: static/site", "output_dir 'static/site' would overwrite"),
+                             ("output_dir: themes/x", "output_dir 'themes/x' would overwrite")):
         site.write("site.yml", f"title: T\nbase_url: https://example.org/\n\n{setting}\n")
         r = cli("build", "--site", str(site.root))
         assert r.code == 1 and r.err.startswith(f"{site.root / 'site.yml'}:4: error: {message}"), r.err
     assert not (site.root / "public").exists()
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\n")
+    r = cli("build", "--site", str(site.root), "--output", str(site.root / "static"))
+    assert r.code == 1 and f"--output {site.root / 'static'} would overwrite the site's own files" in r.err
+    assert not (site.root / "static").exists()
 
 
 def test_site_yml_that_is_a_list(tmp_path: Path) -> None:
