@@ -162,3 +162,15 @@ def test_init_workflow_uses_the_official_pages_actions(tmp_path: Path, cli) -> N
     assert build["run"].split("--output ")[1].split()[0] == upload["with"]["path"]
     assert wf["jobs"]["deploy"]["steps"][0]["uses"].startswith("actions/deploy-pages@")
     assert wf["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+def test_init_in_hindi_writes_hindi_whatever_the_spelling_of_the_code(tmp_path: Path, cli) -> None:
+    for code in ("hi", "hi_IN", "hi-IN"):
+        target = tmp_path / code
+        assert cli("init", str(target), "--language", code, "--title", "समाचार").code == 0
+        config = yaml.safe_load((target / "site.yml").read_text(encoding="utf-8"))
+        assert config["language"] == code.replace("_", "-")
+        assert config["description"] == "दिन की चुनी हुई ख़बरें।" and config["author"] == "समाचार डेस्क"
+        (welcome,) = (target / "content").glob("*.md")
+        assert "title: \"समाचार में आपका स्वागत है\"" in welcome.read_text(encoding="utf-8")
+        assert cli("build", "--site", str(target)).code == 0

@@ -105,15 +105,19 @@ def run(args: argparse.Namespace) -> int:
         raise DigestError("folder exists and is not empty; choose a new folder", target, 1)
     _check_arguments(args)
     now = datetime.now(ZoneInfo(args.timezone)).replace(microsecond=0)
+    language = args.language.replace("_", "-")  # hi_IN is hi-IN, as site.yml reads it
+    hindi = language.split("-")[0].lower() == "hi"
     values = {
         "{{TITLE}}": quoted(" ".join(args.title.split()))[1:-1],  # inside the scaffold's quotes
         "{{BASE_URL}}": normalize_base_url(args.base_url),
-        "{{LANGUAGE}}": args.language, "{{TIMEZONE}}": args.timezone,
+        "{{LANGUAGE}}": language, "{{TIMEZONE}}": args.timezone,
+        "{{DESCRIPTION}}": "दिन की चुनी हुई ख़बरें।" if hindi else "A curated digest of the day's news.",
+        "{{DESK}}": "डेस्क" if hindi else "desk",
         "{{DATE}}": now.isoformat(), "{{BRANCH}}": args.branch, "{{REQUIREMENT}}": requirement(),
     }
     scaffold = resources.files("digest") / "scaffold"
     for source, dest in FILES.items():
-        if source == "content/welcome.md" and args.language.split("-")[0].lower() == "hi":
+        if source == "content/welcome.md" and hindi:
             source = "content/welcome.hi.md"  # the sample article in the site's language
         text = (scaffold / source).read_text(encoding="utf-8")
         for key, value in values.items():
