@@ -39,10 +39,18 @@ _READ_MORE = re.compile(r"^\W*(?:read more|continue reading|click here to read|�
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
+# The body ``digest new`` writes, by language: still there, the story was never written.
+NEW_BODY = {"en": "Write the story here.", "hi": "ख़बर यहाँ लिखें।"}
+
+
 def body_problems(article: Article, source: str) -> list[Problem]:
     """Problems found in an article's Markdown source (lines are the file's lines)."""
     problems: list[Problem] = []
     path, first = article.source_path, article.body_line
+    if not article.draft and source.strip() in NEW_BODY.values():
+        line = first + next(i for i, text in enumerate(source.split("\n")) if text.strip())
+        problems.append(Problem(path, line, "the body is still digest new's placeholder: write the story, "
+                                "or mark it draft: true until it is written", "warning"))
 
     def warn(line: int, message: str) -> None:
         problems.append(Problem(path, first + line, message, "warning"))

@@ -174,3 +174,15 @@ def test_init_in_hindi_writes_hindi_whatever_the_spelling_of_the_code(tmp_path: 
         (welcome,) = (target / "content").glob("*.md")
         assert "title: \"समाचार में आपका स्वागत है\"" in welcome.read_text(encoding="utf-8")
         assert cli("build", "--site", str(target)).code == 0
+
+
+def test_a_story_never_written_is_said_before_it_is_published(site: Site, cli) -> None:
+    path = Path(cli("new", "Rail strike", "--site", str(site.root), "--date", "2025-02-01").out.strip())
+    r = cli("check", "--site", str(site.root))
+    line = path.read_text(encoding="utf-8").split("\n").index("Write the story here.") + 1
+    assert f"{path.name}:{line}: warning: the body is still digest new's placeholder" in r.out
+    cli("new", "रेल हड़ताल", "--site", str(site.root), "--date", "2025-02-02", "--lang", "hi", "--draft")
+    assert r.out.count("placeholder") == 1 == cli("check", "--site", str(site.root)).out.count("placeholder")
+    path.write_text(path.read_text(encoding="utf-8").replace("Write the story here.", "Trains stopped."),
+                    encoding="utf-8")
+    assert "placeholder" not in cli("check", "--site", str(site.root)).out

@@ -9,6 +9,7 @@ from collections import Counter
 from datetime import datetime
 from pathlib import Path
 
+from digest.checks import NEW_BODY
 from digest.config import LANG_CODE, SiteConfig, language_hint, load_config
 from digest.content.dates import DateError, parse_date, strip_date_prefix
 from digest.content.loader import ParseSettings, discover, parse_article
@@ -62,7 +63,6 @@ def target_path(config: SiteConfig, when: datetime, slug: str) -> Path:
     return folder / name
 
 
-_PLACEHOLDER = {"en": "Write the story here.", "hi": "ख़बर यहाँ लिखें।"}
 _SLUG_LINE = re.compile(r"^slug:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
 
 
@@ -140,7 +140,7 @@ def run(args: argparse.Namespace) -> int:
             lines.append(f"  url: {quoted(args.source_url)}")
     if args.draft:
         lines.append("draft: true")
-    lines += ["---", "", _PLACEHOLDER.get(lang.split("-")[0].lower(), _PLACEHOLDER["en"]), ""]
+    lines += ["---", "", NEW_BODY.get(lang.split("-")[0].lower(), NEW_BODY["en"]), ""]
     path.parent.mkdir(parents=True, exist_ok=True)
     with open(path, "x", encoding="utf-8") as fh:
         fh.write("\n".join(lines))
