@@ -9,6 +9,7 @@ from __future__ import annotations
 import difflib
 import hashlib
 import html
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, tzinfo
@@ -138,7 +139,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     try:
         doc = yamlio.load(parts.front_matter, parts.yaml_line)
     except yamlio.YamlError as exc:
-        return ParseResult(None, (Problem(display_path, exc.line, exc.message),))
+        return ParseResult(None, (Problem(display_path, exc.line, exc.message + _unclosed_hint(parts)),))
     meta = doc.data if doc.data is not None else {}
     if not isinstance(meta, dict):
         return ParseResult(None, (Problem(display_path, parts.yaml_line,
@@ -210,6 +211,22 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
         body_line=parts.body_line, lines=r.lines, stamp=date.timestamp(), tag_keys=tuple(tag_key(t) for t in tags),
     )
     return ParseResult(article, tuple(r.problems))
+
+
+_PROSE = re.compile(r"^[^\s#:-][^:]*$")  # a line of words with no "key:", not a list item or comment
+
+
+def _unclosed_hint(parts: frontmatter.SplitFile) -> str:
+    """When the front matter was never closed, the first '---' of the body (a rule) closes it, and
+    the story's first lines are read as YAML: say so, rather than only what YAML made of them."""
+    lines = parts.front_matter.split("\n")
+    for i in range(1, len(lines)):
+        if not lines[i - 1].strip() and _PROSE.match(lines[i]):
+            closed_at = parts.yaml_line + parts.front_matter.count("\n")
+            return (f"; is the front matter closed? The '---' on line {closed_at} is taken as its end, so the "
+                    f"text from line {parts.yaml_line + i} is read as YAML: add a line '---' where the front "
+                    "matter ends")
+    return ""
 
 
 def _check_keys(r: _Reader) -> None:

@@ -204,3 +204,13 @@ def test_text_that_yaml_reads_as_yes_no_or_a_number_is_kept_as_written():
     assert r.article is not None and r.article.title == "2024" and r.article.draft  # a flag stays a flag
     assert r.article.tags == ("Weather", "Cyclone", "बजट")
     assert parse("---\ntitle: A\ndate: 2024-01-01\ntags: a, b; c\n---\n").article.tags == ("a", "b; c")
+
+
+def test_front_matter_never_closed_before_a_rule_in_the_body_is_said_so():
+    r = parse("---\ntitle: A\ndate: 2024-01-01\n\nThe story begins, with no closing line.\n\n---\n\nMore.\n")
+    (problem,) = r.problems
+    assert problem.message.endswith("is the front matter closed? The '---' on line 7 is taken as its end, so the "
+                                    "text from line 5 is read as YAML: add a line '---' where the front matter "
+                                    "ends")
+    (problem,) = parse("---\ntitle: A\ndate: 2024-01-01\n\ntags: [x\n---\nbody\n").problems
+    assert "closed" not in problem.message  # a YAML mistake in YAML: only that
