@@ -9,9 +9,11 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from digest import __version__
 from digest.commands import build, check, deploy, init, new, serve
+from digest.config import CONFIG_NAME
 from digest.errors import DigestError
 
 COMMANDS = (build, serve, new, init, check, deploy)
@@ -33,12 +35,23 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def find_site(folder: Path) -> Path:
+    """The site a command run in ``folder`` means: the nearest folder, this one or above, with a
+    site.yml (as git finds its repository from any folder inside it); else ``folder`` itself."""
+    for candidate in (folder, *folder.parents):
+        if (candidate / CONFIG_NAME).is_file():
+            return candidate
+    return folder
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = make_parser()
     args, extra = parser.parse_known_args(argv)
     if extra:  # said with the command's own usage, not the top level's
         commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
         commands.choices[args.command].error(f"unrecognized arguments: {' '.join(extra)}")
+    if getattr(args, "site", None) == "." and args.command != "init":
+        args.site = str(find_site(Path.cwd()))
     try:
         return int(args.run(args) or 0)
     except DigestError as exc:

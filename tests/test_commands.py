@@ -186,3 +186,15 @@ def test_a_story_never_written_is_said_before_it_is_published(site: Site, cli) -
     path.write_text(path.read_text(encoding="utf-8").replace("Write the story here.", "Trains stopped."),
                     encoding="utf-8")
     assert "placeholder" not in cli("check", "--site", str(site.root)).out
+
+
+def test_commands_find_the_site_from_a_folder_inside_it(site: Site, cli, monkeypatch) -> None:
+    site.add("2025/01/a.md", "A", source={"name": "Wire"})
+    monkeypatch.chdir(site.root / "content" / "2025" / "01")
+    r = cli("build")
+    assert r.code == 0, r.err
+    assert (site.root / "public" / "2025" / "01" / "a" / "index.html").is_file()
+    assert Path(cli("new", "Next story", "--date", "2025-01-20").out.strip()).parent == site.root / "content/2025/01"
+    monkeypatch.chdir(site.root.parent)  # outside any site: the usual message
+    r = cli("build")
+    assert r.code == 1 and "no site.yml here" in r.err
