@@ -506,3 +506,19 @@ def test_templates_escape_each_value_once_in_every_construct(tmp_path: Path) -> 
     e = "&lt;&amp;&#39;&#34;&gt;"
     assert out == (f"1 {e} 2 <c>{e}</c> 3 <m>{e}</m> 4 {e.upper()} 5 <i>{e}</i> 6 {e}&amp; 7 <ok> 8 {e} "
                    f"9 <&'\"> 10 {len(f'<c>{e}</c>')}")
+
+
+def test_a_cards_summary_keeps_its_inline_markdown(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.github.io/repo/\nlanguage: en\n")
+    site.write("static/img/map.png", b"png")
+    site.add("a.md", "Ay", source={"name": "Wire"}, summary="The **northwest** in [a map](/img/map.png).")
+    site.add("b.md", "Bee", source={"name": "Wire"}, body="First paragraph with <b>bold</b> & more.")
+    assert cli("build", "--site", str(site.root)).code == 0
+    home = page(site.out("index.html"))
+    (a,) = home.xpath("//article[@class='card'][.//a[text()='Ay']]//p[@class='summary']")
+    assert lxml.html.tostring(a, encoding="unicode") == (
+        '<p class="summary">The <strong>northwest</strong> in <a href="/repo/img/map.png">a map</a>.</p>')
+    (b,) = home.xpath("//article[@class='card'][.//a[text()='Bee']]//p[@class='summary']")
+    assert b.text_content() == "First paragraph with bold & more." and not b.xpath("*")  # words of the body
+    assert attrs(page(site.out("2025/01/a/index.html")), "//meta[@name='description']/@content") == \
+        ["The northwest in a map."]  # plain text where HTML cannot go
