@@ -165,7 +165,11 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
             r.error("date", str(exc))
     else:
         date = date_from_filename(filename, settings.tz)
-        if date is None:
+        if date is None and (prefix := _DATE_PREFIX.match(filename)):
+            r.problems.append(Problem(display_path, r.line("date") if "date" in meta else 1,
+                                      f"date is missing, and the file name's {prefix.group(1)} is no date: add "
+                                      "'date: YYYY-MM-DD', or correct the file name"))
+        elif date is None:
             r.problems.append(Problem(display_path, r.line("date") if "date" in meta else 1,
                                       "date is missing: add 'date: YYYY-MM-DD' or start the file name "
                                       "with YYYY-MM-DD-"))
@@ -213,6 +217,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     return ParseResult(article, tuple(r.problems))
 
 
+_DATE_PREFIX = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})-")
 _PROSE = re.compile(r"^[^\s#:-][^:]*$")  # a line of words with no "key:", not a list item or comment
 
 

@@ -214,3 +214,9 @@ def test_front_matter_never_closed_before_a_rule_in_the_body_is_said_so():
                                     "ends")
     (problem,) = parse("---\ntitle: A\ndate: 2024-01-01\n\ntags: [x\n---\nbody\n").problems
     assert "closed" not in problem.message  # a YAML mistake in YAML: only that
+
+
+def test_a_file_name_whose_date_is_no_date_is_said_so():
+    (problem,) = parse("---\ntitle: A\n---\n", key="2026-13-01-bad-prefix.md").problems
+    assert problem.message == ("date is missing, and the file name's 2026-13-01 is no date: add 'date: YYYY-MM-DD', "
+                               "or correct the file name")
