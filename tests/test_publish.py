@@ -32,7 +32,7 @@ def git(cwd: Path, *args: str) -> str:
 def repo_site(site: Site, tmp_path: Path, monkeypatch) -> tuple[Site, Path]:
     for k, v in GIT_ENV.items():
         monkeypatch.setenv(k, v)
-    site.write("site.yml", "title: T\nbase_url: https://news.example.org/\ncname: news.example.org\n")
+    site.write("site.yml", "title: T\nbase_url: https://news.digest.test/\ncname: news.digest.test\n")
     site.add("a.md", "First", source={"name": "Wire"})
     bare = tmp_path / "remote.git"
     git(tmp_path, "init", "--bare", "-q", str(bare))
@@ -50,7 +50,7 @@ def test_deploy_pushes_the_output_to_gh_pages(repo_site, cli) -> None:
     files = git(bare, "ls-tree", "-r", "--name-only", "gh-pages").split()
     assert "index.html" in files and ".nojekyll" in files and "CNAME" in files
     assert "2025/01/a/index.html" in files and "site.yml" not in files
-    assert git(bare, "show", "gh-pages:CNAME").strip() == "news.example.org"
+    assert git(bare, "show", "gh-pages:CNAME").strip() == "news.digest.test"
     assert git(site.root, "rev-parse", "--abbrev-ref", "HEAD").strip() == "main"  # working tree untouched
     # A second deploy adds a commit on top.
     site.add("b.md", "Second", source={"name": "Wire"})
@@ -223,3 +223,16 @@ def test_readme_publishing_section_names_the_real_steps() -> None:
     section = text.split("## Publish on GitHub Pages", 1)[1].split("\n## ", 1)[0]
     for step in ("digest init", "git push", "Settings", "GitHub Actions", "digest deploy", "cname"):
         assert step in section, step
+
+
+def test_deploy_says_what_it_deploys(repo_site, cli) -> None:
+    site, bare = repo_site
+    site.add("b.md", "Not committed yet", source={"name": "Wire"})
+    assert cli("deploy", "--site", str(site.root)).code == 0
+    head = git(site.root, "rev-parse", "--short", "HEAD").strip()
+    assert git(bare, "log", "-1", "--format=%s", "gh-pages").strip() == \
+        f"Deploy {head} (with uncommitted changes) with digest"
+    site.write("site.yml", "title: T\nbase_url: https://example.github.io/digest/\n")  # init's example
+    r = cli("deploy", "--site", str(site.root))
+    assert r.code == 0 and "site.yml:2: warning: base_url is still https://example.github.io/digest/, an example" \
+        in r.err

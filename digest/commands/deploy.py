@@ -12,10 +12,11 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from digest.build import Builder
 from digest.commands.build import add_build_options, options_from
-from digest.errors import DigestError, display_path
+from digest.errors import DigestError, Problem, display_path
 
 
 def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser) -> None:
@@ -32,6 +33,9 @@ def add_parser(sub: argparse._SubParsersAction, common: argparse.ArgumentParser)
     p.add_argument("--force", action="store_true", help="force the push (the remote branch's own commits are lost)")
     p.add_argument("--quiet", "-q", action="store_true", help="print nothing but problems")
     p.set_defaults(run=run)
+
+
+PLACEHOLDER_HOSTS = ("example.github.io", "example.org", "example.com", "example.net")  # digest init's, RFC 2606's
 
 
 def _git_config(root: Path) -> Path:
@@ -85,11 +89,20 @@ def run(args: argparse.Namespace) -> int:
                           "the site's sources, and a deploy would replace them with the built pages; publish to "
                           "a branch of its own (the default, gh-pages)", "<command line>", 1)
     result = Builder(root, options_from(args)).build()  # raises on errors: nothing is deployed
-    for problem in result.warnings:
+    warnings = list(result.warnings)
+    host = urlsplit(result.config.base_url).hostname or ""
+    if host in PLACEHOLDER_HOSTS or host.endswith(tuple("." + h for h in PLACEHOLDER_HOSTS)):
+        warnings.append(Problem(str(result.config.path), result.config.line_of("base_url"),
+                                f"base_url is still {result.config.base_url}, an example: every absolute link, "
+                                "feed and the sitemap point there; set the site's real address (or pass --base-url)",
+                                "warning"))
+    for problem in warnings:
         print(problem.format(), file=sys.stderr)
     import ghp_import
 
     commit = _git(root, "rev-parse", "--short", "HEAD")
+    if commit and _git(root, "status", "--porcelain", "--", "."):
+        commit += " (with uncommitted changes)"  # what is deployed is not that commit alone (new articles too)
     before = _git(root, "rev-parse", "--verify", "--quiet", f"refs/heads/{args.branch}")
     message = args.message or f"Deploy {commit or 'the site'} with digest"
     previous = os.getcwd()
