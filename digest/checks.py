@@ -183,11 +183,10 @@ def link_problems(articles: Mapping[str, Article], bodies: Mapping[str, Rendered
     for key in sorted(bodies):
         a, body = articles[key], bodies[key]
         targets = link_targets.get(key, ())
-        if not body.has_raw_html:  # (raw HTML may hold an id of its own)
-            for fragment, line in body.self_links:
-                if fragment not in body.anchors and fragment != "top" and not _FOOTNOTE_ID.match(fragment):
-                    problems.append(Problem(a.source_path, line, f"link to #{fragment}: this article has no "
-                                            "heading with that anchor", "warning"))
+        for fragment, line in body.self_links:  # (anchors: headings' ids, and raw HTML's)
+            if fragment not in body.anchors and fragment != "top" and not _FOOTNOTE_ID.match(fragment):
+                problems.append(Problem(a.source_path, line, f"link to #{fragment}: this article has no "
+                                        "heading with that anchor", "warning"))
         for link, target in zip(body.links, targets, strict=False):
             if target is None or not link.fragment:
                 continue

@@ -199,7 +199,8 @@ def _local_url(href: str, image: bool, line: int, env: dict[str, Any]) -> str | 
 
 def _raw_urls(html: str, line: int, env: dict[str, Any]) -> str:
     """Raw HTML's links and images to this site (``<img src="/assets/a.png">``, ``<a href="b.md">``)
-    made placeholders as Markdown's are, so that they gain the base path and are checked."""
+    made placeholders as Markdown's are, so that they gain the base path and are checked; its ids
+    are anchors, as headings' are."""
     if "=" not in html:
         return html
 
@@ -208,6 +209,8 @@ def _raw_urls(html: str, line: int, env: dict[str, Any]) -> str:
         for a in _ATTRIBUTE.finditer(text, m.end(1) - m.start()):  # in order: a quoted value is never a name
             name = a.group(1).lower()
             value = next((v for v in a.group(2, 3, 4) if v is not None), None)
+            if value is not None and (name == "id" or (name == "name" and m.group(1).lower() == "a")):
+                env["anchors"].append(html_unescape(value))  # a place "#..." links can lead to
             if name not in ("href", "src", "poster") or value is None:
                 continue
             href = markdown().normalizeLink(html_unescape(value.strip()))

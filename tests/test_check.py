@@ -287,6 +287,7 @@ def test_problems_in_a_wrapped_paragraph_are_reported_at_their_own_line(site: Si
     assert found == {(at["[earlier](b.md#absent) and in [a story](gone.md),"], "link to 'b.md#absent'"),
                      (at["[earlier](b.md#absent) and in [a story](gone.md),"], "link to 'gone.md'"),
                      (at["with ![a map](nomap.png) and a note on"], "image 'nomap.png' not found in the site"),
+                     (at['[this page](#nowhere) <div class="box">'], "link to #nowhere"),
                      (at['[this page](#nowhere) <div class="box">'], "<div> opens an HTML element that this "
                                                                       "paragraph never closes, so it takes in the "
                                                                       "rest of the page")}

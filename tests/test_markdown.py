@@ -123,3 +123,8 @@ def test_each_link_of_a_wrapped_paragraph_is_on_its_own_line():
     assert [ref.line for ref in r.local_refs] == [12]
     assert r.unclosed == (("div", 13),)
     assert r.self_links == (("gone", 15),)
+
+
+def test_raw_html_ids_are_anchors_too():
+    r = render('## Heading\n\n<div id="box">x</div> <a name="old-anchor"></a> <span id=\'s&amp;p\'>y</span>', "a.md")
+    assert r.anchors == ("heading", "box", "old-anchor", "s&p")
