@@ -26,23 +26,15 @@ def eighteen_f(tmp_path: Path) -> Site:
     return Site(root)
 
 
-def test_18f_reports_exactly_the_one_invalid_file(tmp_path: Path, cli) -> None:
+def test_18f_builds_every_post(tmp_path: Path, cli) -> None:
     site = eighteen_f(tmp_path)
     r = cli("build", "--site", str(site.root))
-    assert r.code == 1
-    errors = [line for line in r.err.splitlines() if ": error: " in line]
-    assert len(errors) == 1, r.err
-    assert errors[0].startswith(str(site.root / "content" / TAB_FILE) + ":5: error: invalid YAML")
-    assert "tab" in errors[0]
-
-
-def test_18f_builds_without_its_invalid_file(tmp_path: Path, cli) -> None:
-    site = eighteen_f(tmp_path)
-    (site.root / "content" / TAB_FILE).unlink()
-    r = cli("build", "--site", str(site.root))
-    assert r.code == 0, r.err
+    assert r.code == 0, [line for line in r.err.splitlines() if ": error: " in line]
+    # The post whose front matter has tabs at the end of a line ("- melody\t\t"), which YAML allows.
+    tabbed = site.out("2016/05/" + TAB_FILE[len("2016-05-19-"):-len(".md")] + "/index.html")
+    assert "melody" in tabbed.read_text(encoding="utf-8")
     pages = article_pages(site.out())
-    assert len(pages) == 508
+    assert len(pages) == 509
     # No date in front matter: the file name's date (2014-03-12-coming-soon.md).
     assert site.out("2014/03/coming-soon/index.html").exists()
     # `date: 2015-03-17 14:00:00 -4` and friends; titles with entities and surrounding space.

@@ -37,7 +37,7 @@ def errors(r) -> list[str]:
 # --- the battery of bad sites -------------------------------------------------------------------
 
 @pytest.mark.parametrize(("name", "data", "line", "message"), [
-    ("tab.md", b"---\ntitle: A\ndate: 2024-01-01\ntags:\n- x\t\n---\n", 5, "a tab character where YAML allows none"),
+    ("tab.md", b"---\ntitle: A\ndate: 2024-01-01\ntags:\n\t- x\n---\n", 5, "a tab character where YAML allows none"),
     ("tab-indent.md", b"---\ntitle: A\ndate: 2024-01-01\ntags:\n\t- x\n---\n", 5,
      "a tab character where YAML allows none (use spaces) (column 1)"),
     ("dup.md", b"---\ntitle: A\ndate: 2024-01-01\ndate: 2024-01-02\n---\n", 4, "duplicate key 'date'"),
