@@ -130,27 +130,35 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
         merged[k] = (items, refs, block)
     cache.scratch["merged"] = ((keys, rc.count), merged)
 
-    edges: dict[str, set[str]] = defaultdict(set)
+    edges: dict[str, set[str]] = defaultdict(set)  # what joins two stories' threads into one
+    direct: dict[str, set[str]] = defaultdict(set)  # links across topics: in the two timelines only
     if rc.threads:
+        def link(a: str, b: str) -> None:
+            joins = set(articles[a].tag_keys) & set(articles[b].tag_keys) \
+                or not articles[a].tag_keys or not articles[b].tag_keys  # no tags: no telling the topics apart
+            (edges if joins else direct)[a].add(b)
+            (edges if joins else direct)[b].add(a)
+
         for k in keys:
             for ref in resolved.related_refs.get(k, ()):
                 if not isinstance(ref, ExternalStory) and ref in articles and ref != k:
-                    edges[k].add(ref)
-                    edges[ref].add(k)
+                    link(k, ref)
             for t in body_links[k]:
                 if t != k:
-                    edges[k].add(t)
-                    edges[t].add(k)
+                    link(k, t)
             for item in computed.get(k, []):
                 if item.reason == "similar" and item.score >= THREAD_SIMILARITY and item.key:
                     edges[k].add(item.key)
                     edges[item.key].add(k)
+    for k in [k for k in direct if k in edges]:  # joined after all (one link shared a tag, another not)
+        direct[k] -= edges[k]
     dates = {k: articles[k].stamp for k in keys}
     # The threads of the previous build still hold when the links between stories and their dates
     # are the same (an edit rarely changes either).
     kept = cache.scratch.get("threads")
-    story_threads = kept[2] if kept is not None and kept[0] == edges and kept[1] == dates else threads(edges, dates)
-    cache.scratch["threads"] = (edges, dates, story_threads)
+    story_threads = kept[3] if kept is not None and kept[:3] == (edges, direct, dates) else \
+        threads(edges, dates, direct=direct)
+    cache.scratch["threads"] = (edges, direct, dates, story_threads)
     problems.extend(duplicate_problems(articles, duplicates))
     same_rows = frozenset(k for k in keys if computed.get(k) is before.get(k)) if before is not None else frozenset()
     return Blocks(related, story_threads, inputs, since, same_rows)

@@ -113,17 +113,20 @@ THREAD_SIMILARITY = 0.5  # computed similarity at or above this joins two storie
 
 
 def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
-            limit: int = THREAD_LIMIT) -> dict[str, tuple[str, ...]]:
+            limit: int = THREAD_LIMIT, direct: Mapping[str, set[str]] | None = None) -> dict[str, tuple[str, ...]]:
     """Story threads: the articles an article is joined to, oldest first, itself included.
 
-    A thread is the connected group of articles joined by the editor's related
-    links, body links or very high similarity. A group too large to read as one
-    story (links to general explainers join unrelated stories) is cut down to the
-    article's direct neighbours, nearest in time first.
+    A thread is the connected group of articles joined by ``edges``: very high similarity, and
+    links (the editor's related stories, body links) between stories of one topic. ``direct``
+    links join no group: a story linked to from another topic (an explainer, a budget story
+    naming the cyclone that hit it) shows in the linking story's timeline, and the linked
+    story's, but does not bring its whole thread along. A group too large to read as one story
+    is cut down to the article's direct neighbours, nearest in time first.
     """
+    direct = direct or {}
     seen: set[str] = set()
     result: dict[str, tuple[str, ...]] = {}
-    for start in sorted(edges):
+    for start in sorted(set(edges) | set(direct)):
         if start in seen:
             continue
         group: list[str] = []
@@ -136,19 +139,18 @@ def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
-        if len(group) < 2:
-            continue
-        when = {k: (dates[k], k) for k in group}
-        if len(group) <= limit:
-            ordered = tuple(sorted(group, key=when.__getitem__))
-            for k in group:
-                result[k] = ordered
-            continue
         for k in group:
-            near = edges.get(k, ())
-            if len(near) >= limit:
-                d = dates[k]
-                near = sorted(near, key=lambda o: (abs(dates[o] - d), o))[: limit - 1]
-            if near:
-                result[k] = tuple(sorted([k, *near], key=when.__getitem__))
+            if len(group) <= limit:
+                members = set(group)
+                members |= _nearest(k, set(direct.get(k, ())) - members, dates, limit - len(members))
+            else:
+                members = _nearest(k, set(edges.get(k, ())) | set(direct.get(k, ())), dates, limit - 1) | {k}
+            if len(members) >= 2:
+                result[k] = tuple(sorted(members, key=lambda o: (dates[o], o)))
     return result
+
+
+def _nearest(key: str, found: set[str], dates: Mapping[str, float], room: int) -> set[str]:
+    """At most ``room`` of ``found``, the nearest in time to ``key`` first."""
+    d = dates[key]
+    return set(sorted(found, key=lambda o: (abs(dates[o] - d), o))[:max(room, 0)])

@@ -298,3 +298,17 @@ def test_related_table_pickles_as_tuples_with_each_word_once():
     assert type(back) is RelatedTable and back == table
     assert all(type(item) is RelatedItem for items in back.values() for item in items)
     assert back["a"][0].terms[0] is back["b"][0].terms[1]  # one string object for the word, in file and memory
+
+
+def test_a_link_across_topics_shows_in_both_timelines_but_joins_no_thread():
+    """monsoon -> cyclone (one topic) and budget -> cyclone (another): the cyclone's timeline shows
+    both, but the monsoon story's timeline does not take in the budget's thread."""
+    dates = {"monsoon": 1.0, "cyclone": 2.0, "budget": 3.0, "budget2": 4.0}
+    edges = {"monsoon": {"cyclone"}, "cyclone": {"monsoon"}, "budget": {"budget2"}, "budget2": {"budget"}}
+    direct = {"budget": {"cyclone"}, "cyclone": {"budget"}}
+    found = threads(edges, dates, direct=direct)
+    assert found["monsoon"] == ("monsoon", "cyclone")
+    assert found["cyclone"] == ("monsoon", "cyclone", "budget")
+    assert found["budget"] == ("cyclone", "budget", "budget2")
+    assert found["budget2"] == ("budget", "budget2")
+    assert threads(edges, dates, limit=2, direct=direct)["cyclone"] == ("monsoon", "cyclone")  # the thread first
