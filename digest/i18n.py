@@ -51,12 +51,15 @@ STRINGS: dict[str, dict[str, str]] = {
 
 
 def translator(overrides: Mapping[str, Any] | None) -> Any:
-    extra = overrides if isinstance(overrides, Mapping) else {}
+    # A site's own phrases, by language code as written in any case (hi, en-IN, en_IN, HI).
+    extra = {str(k).lower().replace("_", "-"): v for k, v in overrides.items()} \
+        if isinstance(overrides, Mapping) else {}
     memo: dict[tuple[str, str], str] = {}
 
     def lookup(key: str, lang: str) -> str:
-        base = (lang or "en").split("-")[0].lower()
-        for table in (extra.get(base), STRINGS.get(base), extra.get("en"), STRINGS["en"]):
+        full = (lang or "en").lower().replace("_", "-")
+        base = full.split("-")[0]
+        for table in (extra.get(full), extra.get(base), STRINGS.get(base), extra.get("en"), STRINGS["en"]):
             if isinstance(table, Mapping) and key in table:
                 return str(table[key])
         return key

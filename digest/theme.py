@@ -155,9 +155,27 @@ class _Template(jinja2.Template):
         return template
 
 
+DEFAULT_PREFIX = "default/"  # "default/base.html": the built-in theme's, for a theme's own to extend
+
+
+class _Loader(jinja2.FileSystemLoader):
+    """Templates from the theme folders, the site's theme first; ``default/NAME`` is the built-in
+    theme's NAME, so that a theme's base.html can extend the default one and change a block. A
+    byte-order mark an editor saved at the start of a file is no part of the page (before
+    <!DOCTYPE html> it would put the browser in quirks mode)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
+        if template.startswith(DEFAULT_PREFIX):
+            builtin = jinja2.FileSystemLoader(self.searchpath[-1:])  # the default theme's folder is last
+            source, filename, uptodate = builtin.get_source(environment, template[len(DEFAULT_PREFIX):])
+        else:
+            source, filename, uptodate = super().get_source(environment, template)
+        return (source[1:] if source.startswith("\ufeff") else source), filename, uptodate
+
+
 def _new_environment(template_dirs: list[Path], urls: UrlMaker, compiled: Path | None) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(p) for p in template_dirs]),
+        loader=_Loader([str(p) for p in template_dirs]),
         # Compiled templates kept in the build cache (checked against each template's source):
         # a build need not compile every template again.
         bytecode_cache=_bytecode_cache(compiled) if compiled else None,
@@ -313,6 +331,11 @@ def template_problem(exc: BaseException, fallback: str) -> Problem:
         # Where the include or extends is: the innermost template in the traceback.
         path, line = _template_frame(exc) or (fallback, 1)
         return Problem(path, line, f"template not found: {exc.name}")
+    if isinstance(exc, RecursionError):
+        message = ("a template extends or includes itself; to build on the default theme's template of the "
+                   f"same name, extend \"{DEFAULT_PREFIX}NAME\" ({{% extends \"{DEFAULT_PREFIX}base.html\" %}})")
+        path, line = _template_frame(exc) or (fallback, 1)
+        return Problem(path, line, f"template error: {message}")
     if isinstance(exc, UnicodeDecodeError):
         if (undecodable := _file_being_read(exc)) is not None:
             return Problem(undecodable, 1, f"the template is not UTF-8 text (byte {exc.start}): save it as UTF-8")

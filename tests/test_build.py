@@ -67,6 +67,7 @@ def test_home_is_paginated_newest_first(built: Site) -> None:
     assert attrs(first, "//nav[@class='pagination']//a[@rel='next']/@href") == ["/repo/page/2/"]
     second = page(built.out("page/2/index.html"))
     assert attrs(second, "//nav[@class='pagination']//a[@rel='prev']/@href") == ["/repo/"]
+    assert texts(first, "//title") == ["Fixture Digest"] and texts(second, "//title") == ["Page 2 · Fixture Digest"]
     seen = []
     for n in range(1, 4):
         doc = page(built.out("index.html" if n == 1 else f"page/{n}/index.html"))
@@ -79,7 +80,8 @@ def test_tag_pages_case_insensitive_and_paginated(built: Site) -> None:
     # Written "Kim Jong Un" twice and "KIM JONG UN" once: one tag, shown in its most common spelling.
     assert texts(doc, "//h1")[0].endswith("Kim Jong Un")
     assert len(doc.xpath("//article[@class='card']")) == 2  # per_page: 2, three articles
-    assert built.out("tags/budget/page/2/index.html").exists()
+    assert texts(page(built.out("tags/budget/index.html")), "//title") == ["budget · Fixture Digest"]
+    assert texts(page(built.out("tags/budget/page/2/index.html")), "//title") == ["budget · Page 2 · Fixture Digest"]
     index = page(built.out("tags/index.html"))
     counts = dict(zip(texts(index, "//ul[@class='tag-index']/li/a"),
                       texts(index, "//ul[@class='tag-index']/li/span[@class='count']"), strict=True))

@@ -52,18 +52,21 @@ def test_workers_leave_ctrl_c_to_the_parent_and_end_quietly_on_sigterm() -> None
 
     from digest.parallel import Feeder, imap_chunks, set_jobs
 
-    before = signal.signal(signal.SIGTERM, _own_handler)
     parents = signal.getsignal(signal.SIGINT)
+    before = signal.signal(signal.SIGTERM, _own_handler)
+    try:  # a forked child resets what the parent set
+        forked = Forked(lambda: _signals([])[0]).result()
+    finally:
+        signal.signal(signal.SIGTERM, before)
+    assert forked == (signal.SIG_DFL, signal.SIG_IGN)
     set_jobs(2)
-    try:
+    try:  # pool workers run the same reset when they start (SIGINT ignored shows it ran)
         found = [r for _, chunk in imap_chunks(_signals, list(range(500))) for r in chunk]
         with Feeder(_signals, 500) as feeder:
             for i in range(500):
                 feeder.add(i)
             found += [r for chunk in feeder.results() for r in chunk]
-        found.append(Forked(lambda: _signals([])[0]).result())
     finally:
-        signal.signal(signal.SIGTERM, before)
         set_jobs(0)
     assert found and set(found) == {(signal.SIG_DFL, signal.SIG_IGN)}
     assert signal.getsignal(signal.SIGINT) is parents  # the parent's own, untouched

@@ -99,6 +99,34 @@ def test_search_finds_hindi_and_english(example: Site, served) -> None:
             titles = " ".join(links.nth(i).inner_text() for i in range(links.count())).casefold()
             body = tab.locator(".pagefind-ui__results").inner_text().casefold()
             assert expected in titles or expected in body
+        # The box has a name of its own; results are drawn in the site's fonts (Devanagari too: this
+        # machine has no Devanagari font) and colours, light and dark.
+        assert tab.locator("input.pagefind-ui__search-input").get_attribute("aria-label")
+        cdp = tab.context.new_cdp_session(tab)
+        cdp.send("DOM.enable")
+        cdp.send("CSS.enable")
+        tab.wait_for_function("document.fonts.status === 'loaded'")
+        root = cdp.send("DOM.getDocument")["root"]["nodeId"]
+        node = cdp.send("DOM.querySelector", {"nodeId": root, "selector": ".pagefind-ui__result-link"})["nodeId"]
+        fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
+        assert any("Devanagari" in f["familyName"] for f in fonts), fonts
+        for scheme in ("light", "dark"):
+            tab.emulate_media(color_scheme=scheme)
+            text, back = tab.evaluate("""() => {
+                const e = document.querySelector('.pagefind-ui__result-excerpt') ||
+                          document.querySelector('.pagefind-ui__result-link');
+                return [getComputedStyle(e).color, getComputedStyle(document.body).backgroundColor]; }""")
+            assert _contrast(text, back) >= 4.5, (scheme, text, back)
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG contrast ratio of two CSS rgb() colours."""
+    def luminance(colour: str) -> float:
+        r, g, bl = (int(float(x)) / 255 for x in colour[colour.index("(") + 1:colour.index(")")].split(",")[:3])
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in (r, g, bl)]
+        return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    hi, lo = sorted((luminance(a), luminance(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
 
 
 def test_site_builds_and_reads_without_search(site: Site, cli) -> None:
@@ -522,3 +550,38 @@ def test_a_cards_summary_keeps_its_inline_markdown(site: Site, cli) -> None:
     assert b.text_content() == "First paragraph with bold & more." and not b.xpath("*")  # words of the body
     assert attrs(page(site.out("2025/01/a/index.html")), "//meta[@name='description']/@content") == \
         ["The northwest in a map."]  # plain text where HTML cannot go
+
+
+def test_a_sites_own_phrases_by_regional_code_in_any_case() -> None:
+    from digest.i18n import translator
+
+    t = translator({"en-IN": {"home": "Front page"}, "HI": {"tags": "विषय"}, "mr": {"home": "मुखपृष्ठ"}})
+    assert t("home", "en-IN") == "Front page" and t("home", "en_in") == "Front page"
+    assert t("home", "en") == "Home" and t("home", "en-GB") == "Home"  # the region's own only
+    assert t("tags", "hi") == "विषय" and t("tags", "hi-IN") == "विषय"
+    assert t("home", "mr-IN") == "मुखपृष्ठ"
+
+
+def test_a_template_saved_with_a_byte_order_mark_makes_a_standards_page(site: Site, cli) -> None:
+    default = Path(__file__).parent.parent / "themes" / "default" / "templates"
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    for name in ("base.html", "tags.html"):
+        site.write(f"themes/mine/templates/{name}", b"\xef\xbb\xbf" + (default / name).read_bytes())
+    site.add("a.md", "A", tags=["x"], source={"name": "Wire"})
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert site.out("tags/index.html").read_bytes().startswith(b"<!DOCTYPE html>")
+
+
+def test_a_themes_base_extends_the_default_one_and_changes_a_block(site: Site, cli) -> None:
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\n")
+    site.add("a.md", "A", source={"name": "Wire"})
+    site.write("themes/mine/templates/base.html",
+               '{% extends "default/base.html" %}\n{% block footer %}<p class="mine">Our desk</p>{% endblock %}\n')
+    assert cli("build", "--site", str(site.root)).code == 0
+    doc = page(site.out("2025/01/a/index.html"))
+    assert texts(doc, "//footer//p[@class='mine']") == ["Our desk"]
+    assert doc.xpath("//main//h1") and doc.xpath("//header")  # the rest of the default frame
+    site.write("themes/mine/templates/base.html", '{% extends "base.html" %}\n{% block footer %}x{% endblock %}\n')
+    r = cli("build", "--site", str(site.root))
+    assert r.code == 1 and "themes/mine/templates/base.html:1: error: template error: a template extends or " \
+        "includes itself; to build on the default theme's template of the same name, extend \"default/NAME\"" in r.err

@@ -2,8 +2,11 @@
 window.addEventListener("DOMContentLoaded", function () {
   if (!window.PagefindUI) return;
   var box = document.getElementById("search");
-  new PagefindUI({ element: box, showSubResults: true, showImages: false, resetStyles: false });
+  var label = box.getAttribute("data-label") || "Search";
+  new PagefindUI({ element: box, showSubResults: true, showImages: false, resetStyles: false,
+                   translations: { placeholder: label } });
   var input = box.querySelector("input");
+  if (input) input.setAttribute("aria-label", label);  // a name that stays when the placeholder goes
   var q = new URLSearchParams(location.search).get("q");
   if (input && q) {
     input.value = q;
