@@ -15,7 +15,7 @@ import itertools
 import multiprocessing
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -248,9 +248,24 @@ def _run_chunk(chunk: list[Job]) -> list[tuple[list[tuple[str, Entry, bool]], li
         except Exception as exc:
             if not is_template_error(exc):
                 raise  # a bug in digest, not in the site: the CLI reports it as one
-            problems.append(template_problem(exc, _template_path(r, job)))
+            problem = template_problem(exc, _template_path(r, job))
+            problems.append(_on_page(problem, exc, r.model.pages[job.index].path) if job.kind == "page" else problem)
         out.append((files, problems))
     return out
+
+
+_ON_PAGE = " (making the page "
+
+
+def _on_page(problem: Problem, exc: BaseException, path: str) -> Problem:
+    """A template's error at run time with the page it broke: a template may fail on some pages only
+    (a variable that page 2 of the home page does not have). Errors of the file itself (its syntax,
+    a missing include) are the same on every page."""
+    import jinja2
+
+    if isinstance(exc, jinja2.TemplateSyntaxError | jinja2.TemplateNotFound | UnicodeDecodeError | RecursionError):
+        return problem
+    return replace(problem, message=f"{problem.message}{_ON_PAGE}{path})")
 
 
 def _template_path(r: Renderer, job: Job) -> str:
@@ -350,11 +365,12 @@ def _in_batches(todo: list[Job], progress: Progress | None) -> Any:
 
 
 def _dedupe_template_errors(problems: Problems) -> None:
-    """One template error breaks every page that uses the template: report it once."""
+    """One template error breaks every page that uses the template: report it once, with the first
+    page it broke."""
     seen: set[tuple[str, int, str]] = set()
     kept = []
     for p in problems.items:
-        k = (p.path, p.line, p.message)
+        k = (p.path, p.line, p.message.split(_ON_PAGE, 1)[0])
         if k not in seen:
             seen.add(k)
             kept.append(p)
@@ -441,7 +457,7 @@ def render_in_memory(r: Renderer, static: dict[str, Path], problems: Problems, r
         try:
             r.render(page)
         except Exception as exc:
-            problems.extend([template_problem(exc, page.template)])
+            problems.extend([_on_page(template_problem(exc, page.template), exc, page.path)])
     _dedupe_template_errors(problems)
     result.pages = len(r.model.pages)
     made = {output_file(p.path) for p in r.model.pages}

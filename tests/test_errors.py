@@ -99,6 +99,21 @@ def test_template_runtime_error_points_into_the_template(site: Site, cli) -> Non
     assert path.endswith("article.html") and line == 4 and "ZeroDivisionError" in message
 
 
+def test_a_template_that_fails_on_some_pages_names_the_first_it_broke(site: Site, cli) -> None:
+    """A variable only the first home page has: said once, with the page it broke."""
+    for i in range(3):
+        site.add(f"a{i}.md", f"A{i}", date=f"2025-01-1{i}")
+    site.write("site.yml", "title: T\nbase_url: https://example.org/\ntheme: mine\nper_page: 1\n")
+    site.write("themes/mine/templates/index.html",
+               "{% extends 'base.html' %}\n{% block main %}\n"
+               "{% if page.number > 1 %}{{ edition.title }}{% endif %}\n{% endblock %}\n")
+    for command in ("build", "check"):
+        r = cli(command, "--site", str(site.root))
+        (path, line, message), = problems(r.err if command == "build" else r.out)
+        assert path.endswith("themes/mine/templates/index.html") and line == 3
+        assert message.endswith("'edition' is undefined (making the page /page/2/)"), message
+
+
 def test_config_errors(site: Site, cli) -> None:
     site.write("site.yml", "title: [1]\nper_page: nope\n")
     r = cli("build", "--site", str(site.root))
