@@ -168,13 +168,7 @@ class Handler(BaseHTTPRequestHandler):
             ctype += "; charset=utf-8"
         if target.name.endswith((".xml", ".opml")):
             ctype = "application/xml; charset=utf-8"
-        self.send_response(status)
-        self.send_header("Content-Type", ctype)
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if not head:
-            self.wfile.write(data)
+        self._send(status, ctype, data, head)
 
     def _not_found(self, head: bool) -> None:
         page = self.server.root / "404.html"
@@ -182,14 +176,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._file(page, HTTPStatus.NOT_FOUND, head)
         # Nothing built yet (the first build failed): a page that shows the build's errors, as the
         # overlay does, and reloads by itself once the site builds.
-        body = inject(NOTHING_YET.encode(), self.server.hub.version)
-        self.send_response(HTTPStatus.NOT_FOUND)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
-        self.end_headers()
-        if not head:
-            self.wfile.write(body)
+        self._send(HTTPStatus.NOT_FOUND, "text/html; charset=utf-8", inject(NOTHING_YET.encode(),
+                   self.server.hub.version), head)
 
     def _redirect(self, location: str) -> None:
         self.send_response(HTTPStatus.FOUND)
@@ -198,9 +186,13 @@ class Handler(BaseHTTPRequestHandler):
         self.end_headers()
 
     def _plain(self, status: HTTPStatus, body: bytes, head: bool) -> None:
+        self._send(status, "text/plain; charset=utf-8", body, head)
+
+    def _send(self, status: HTTPStatus, ctype: str, body: bytes, head: bool) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
         self.end_headers()
         if not head:
             self.wfile.write(body)
@@ -208,14 +200,7 @@ class Handler(BaseHTTPRequestHandler):
     def _internal(self, name: str, head: bool) -> None:
         if name == "livereload.js":
             body = (resources.files("digest.serve") / "livereload.js").read_bytes()
-            self.send_response(HTTPStatus.OK)
-            self.send_header("Content-Type", "application/javascript; charset=utf-8")
-            self.send_header("Content-Length", str(len(body)))
-            self.send_header("Cache-Control", "no-store")
-            self.end_headers()
-            if not head:
-                self.wfile.write(body)
-            return None
+            return self._send(HTTPStatus.OK, "application/javascript; charset=utf-8", body, head)
         if name == "events":
             if head:
                 return self._plain(HTTPStatus.OK, b"", head)
