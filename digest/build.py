@@ -32,6 +32,7 @@ from digest.output import GENERATED, static_sources
 from digest.pages import Blocks, make_pages, related_and_threads
 from digest.render import Renderer
 from digest.theme import Theme
+from digest.walk import changed_ns
 
 Progress = Callable[[str, int, int], None]
 
@@ -276,9 +277,10 @@ def input_fingerprint(config: SiteConfig, theme: Theme, options: BuildOptions,
                     st = os.stat(path)
                 except OSError:
                     continue
+                changed = changed_ns(st)
                 if stats is not None:
-                    stats[path] = (st.st_mtime_ns, st.st_size)
-                h.update(f"{path}\0{st.st_mtime_ns}\0{st.st_size}\n".encode())
+                    stats[path] = (changed, st.st_size)
+                h.update(f"{path}\0{changed}\0{st.st_size}\n".encode())
     return h.hexdigest()
 
 

@@ -42,12 +42,12 @@ from digest.packs import Opened, repack
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-46"
+FORMAT = f"digest-cache-{__version__}-47"
 
 
 @dataclass(frozen=True, slots=True)
 class FileStamp(FastPickle):
-    mtime_ns: int
+    mtime_ns: int  # walk.changed_ns: the later of the mtime and the ctime
     size: int
     digest: str
 

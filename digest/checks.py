@@ -22,6 +22,7 @@ from urllib.parse import unquote
 from digest.content.model import Article
 from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
+from digest.walk import changed_ns
 
 MAX_TAGS = 30
 
@@ -128,7 +129,7 @@ def runs_script(path: Path) -> str | None:
             st = path.stat()
         except OSError:
             return None  # the copy reports it
-        if _has_script_marks(str(path), st.st_mtime_ns, st.st_size):
+        if _has_script_marks(str(path), changed_ns(st), st.st_size):
             return f"this {suffix} file may hold script (a <script>, an on... attribute or a javascript: link)"
     return None
 

@@ -3,7 +3,7 @@
 Each file goes through one pure function (``parse_file``) that can run in a worker
 process: front matter, rendered body, summary, and the features related-story
 matching needs. Its result is cached under the hash of the file's bytes and of the
-settings it depends on; unchanged files (same size and mtime) are not even read.
+settings it depends on; unchanged files (same size and change time, ``walk.changed_ns``) are not even read.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from digest.errors import FastPickle, Problems
 from digest.markdown import RenderedBody, render, render_inline
 from digest.similarity import StoredFeatures, builtin_stop_words, feature_tags, features
 from digest.text import cjk_characters, minutes_to_read, script_words, strip_tags, truncate
+from digest.walk import changed_ns
 from digest.weighting import feature_signature
 
 SUMMARY_LIMIT = 300
@@ -180,7 +181,7 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
 
 def _stat(path: str) -> tuple[int, int]:
     st = os.stat(path)
-    return st.st_mtime_ns, st.st_size
+    return changed_ns(st), st.st_size
 
 
 def _entry_key(digest: str, key: str, shown: str, settings_fp: str) -> str:

@@ -26,6 +26,7 @@ from digest.config import SiteConfig
 from digest.errors import DigestError, Problem
 from digest.i18n import translator
 from digest.urls import UrlMaker
+from digest.walk import changed_ns
 
 
 def builtin_theme_dir() -> Path:
@@ -75,7 +76,7 @@ class Theme:
         for folder in self.template_dirs:
             for rel, path in _walk(folder):
                 st = path.stat()
-                stamps.append((str(folder), rel, st.st_mtime_ns, st.st_size))
+                stamps.append((str(folder), rel, changed_ns(st), st.st_size))
         key = (tuple(stamps), urls.base_url, self.compiled)
         env = _ENVIRONMENTS.get(key)
         if env is None:

@@ -27,3 +27,10 @@ def entries(root: str, keep_folder: Callable[[str], bool] = lambda name: True,
                 yield prefix + entry.name, entry
             elif keep_folder(entry.name):
                 stack.append((prefix + entry.name + "/", entry.path))
+
+
+def changed_ns(st: os.stat_result) -> int:
+    """When a file last changed, as far as a build can tell: its mtime, or its status change time
+    when that is later. A file restored with its old mtime (``cp -p``, ``tar x``, a backup) keeps
+    the mtime it had, but not its ctime, which no program can set back."""
+    return max(st.st_mtime_ns, st.st_ctime_ns)

@@ -21,6 +21,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from digest.errors import DigestError, FastPickle
+from digest.walk import changed_ns
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,10 +188,10 @@ class Writer:
         self.accept(*self.prepare(rel, data, fingerprint))
 
     def copy(self, rel: str, source: Path) -> None:
-        """Copy a static file; unchanged sources (same size and mtime) are not even read."""
+        """Copy a static file; unchanged sources (same size and change time) are not even read."""
         try:
             st = source.stat()
-            fingerprint = f"copy|{source}|{st.st_size}|{st.st_mtime_ns}"
+            fingerprint = f"copy|{source}|{st.st_size}|{changed_ns(st)}"
             if self.unchanged(safe_relpath(rel), fingerprint):
                 return
             data = source.read_bytes()

@@ -333,3 +333,21 @@ def test_a_tags_language_follows_an_edit_on_every_page_of_the_tag(site: Site, tm
     clean = tmp_path / "clean"
     Builder(site.root, BuildOptions(now=options.now, use_cache=False, output=clean)).build()
     assert tree(site.root / "public") == tree(clean)
+
+
+def test_a_file_restored_with_its_old_time_and_size_is_read_again(site: Site, cli) -> None:
+    """cp -p, tar x, a restore from backup: the same size and mtime as the cached file, other bytes.
+    Its ctime, which no program can set back, tells."""
+    import os
+
+    story = site.add("a.md", "A", source={"name": "Wire"}, body="Version one.")
+    picture = site.write("static/pic.txt", "aaaa")
+    assert cli("build", "--site", str(site.root)).code == 0
+    for path, text in ((story, story.read_text().replace("Version one.", "Version two.")), (picture, "bbbb")):
+        st = path.stat()
+        path.write_text(text)
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))  # the old time back
+        assert path.stat().st_size == st.st_size
+    assert cli("build", "--site", str(site.root)).code == 0
+    assert "Version two." in site.read("2025/01/a/index.html")
+    assert site.read("pic.txt") == "bbbb"
