@@ -384,7 +384,8 @@ def _write_extras(r: Renderer, static: dict[str, Path], writer: Writer, specs: l
     config = r.config
     m = r.model
     entries = [(p.path, None) for p in m.pages if p.kind not in ("article", "404", "search")]
-    entries += [(m.paths[k], feeds.article_modified(r, k)) for k in m.order]
+    # A draft or scheduled story built for a preview (--drafts, --future) is no page to list for search engines.
+    entries += [(m.paths[k], feeds.article_modified(r, k)) for k in m.order if k not in m.unpublished]
     if memo.sitemap is not None and memo.sitemap[0] == entries:  # the memo's context holds the base URL
         writer.write("sitemap.xml", memo.sitemap[1])
     else:  # a previous build's file from the same entries stays (hashing them costs a fifth of writing them)

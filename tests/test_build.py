@@ -198,6 +198,11 @@ def test_drafts_and_future_with_flags(basic: Site, cli) -> None:
     assert cli("build", "--site", str(basic.root), "--drafts", "--future").code == 0
     assert basic.out("2025/02/draft-story/index.html").exists()
     assert basic.out("2099/01/far-future/index.html").exists()
+    # Shown for a preview, but kept from search engines: no sitemap entry, and noindex.
+    for path in ("2025/02/draft-story/", "2099/01/far-future/"):
+        assert path not in basic.read("sitemap.xml")
+        assert attrs(page(basic.out(path + "index.html")), "//meta[@name='robots']/@content") == ["noindex"]
+    assert not page(basic.out("2025/01/budget-announced/index.html")).xpath("//meta[@name='robots']")
     assert cli("build", "--site", str(basic.root)).code == 0
     assert not basic.out("2025/02/draft-story/index.html").exists()
 
