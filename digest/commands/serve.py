@@ -210,6 +210,8 @@ def run(args: argparse.Namespace) -> int:
             session.rebuild(css_only=css_only)
             watch.follow(session.layout)  # site.yml may name other folders now
             server.root = session.out
+            if server.base_path != session.base_path:  # a base_url changed, or site.yml mended at last
+                print(f"serving {session.local_url(session.base_path)}", flush=True)
             server.base_path = session.base_path
     except KeyboardInterrupt:
         print("\nstopping", flush=True)

@@ -294,3 +294,15 @@ def test_a_base_path_in_devanagari_redirects_in_ascii(site: Site) -> None:
         assert server.get(base)[0] == 200
     finally:
         server.stop()
+
+
+def test_the_address_is_said_again_when_site_yml_gives_another(site: Site) -> None:
+    site.write("site.yml", "title: [broken\n")
+    site.add("a.md", "A", body="Text.")
+    server = Server(site.root)
+    try:
+        site.write("site.yml", "title: T\nbase_url: https://user.github.io/repo/\ntimezone: UTC\n")
+        assert server.wait_for_line("serving ").endswith(f"127.0.0.1:{server.port}/repo/")
+        assert server.get("/repo/2025/01/a/")[0] == 200
+    finally:
+        server.stop()
