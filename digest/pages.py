@@ -133,9 +133,12 @@ def related_and_threads(config: SiteConfig, articles: Mapping[str, Article], ord
     edges: dict[str, set[str]] = defaultdict(set)  # what joins two stories' threads into one
     direct: dict[str, set[str]] = defaultdict(set)  # links across topics: in the two timelines only
     if rc.threads:
+        tags: dict[str, frozenset[str]] = {}
+
         def link(a: str, b: str) -> None:
-            joins = set(articles[a].tag_keys) & set(articles[b].tag_keys) \
-                or not articles[a].tag_keys or not articles[b].tag_keys  # no tags: no telling the topics apart
+            ta = tags.get(a) or tags.setdefault(a, frozenset(articles[a].tag_keys))
+            tb = articles[b].tag_keys
+            joins = not ta or not tb or not ta.isdisjoint(tb)  # no tags: no telling the topics apart
             (edges if joins else direct)[a].add(b)
             (edges if joins else direct)[b].add(a)
 

@@ -139,7 +139,11 @@ def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
                 if nxt not in seen:
                     seen.add(nxt)
                     stack.append(nxt)
+        whole = tuple(sorted(group, key=lambda o: (dates[o], o))) if 2 <= len(group) <= limit else None
         for k in group:
+            if whole is not None and not direct.get(k):
+                result[k] = whole  # the group's one tuple (most stories)
+                continue
             if len(group) <= limit:
                 members = set(group)
                 members |= _nearest(k, set(direct.get(k, ())) - members, dates, limit - len(members))
