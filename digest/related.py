@@ -156,5 +156,7 @@ def threads(edges: Mapping[str, set[str]], dates: Mapping[str, float],
 
 def _nearest(key: str, found: set[str], dates: Mapping[str, float], room: int) -> set[str]:
     """At most ``room`` of ``found``, the nearest in time to ``key`` first."""
+    if len(found) <= room:
+        return found
     d = dates[key]
     return set(sorted(found, key=lambda o: (abs(dates[o] - d), o))[:max(room, 0)])
