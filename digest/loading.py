@@ -120,7 +120,8 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
     keys: list[str] = []
     content = str(config.content_path)
     site_root = config.root.resolve()
-    for place, (key, is_link) in enumerate(find_articles(content)):
+    folder_links: list[str] = []
+    for place, (key, is_link) in enumerate(find_articles(content, folder_links)):
         path = os.path.join(content, key)
         # Absolute, so cache entries do not depend on the folder digest runs from; messages show it
         # relative to that folder when they are printed (errors.display_path).
@@ -142,6 +143,9 @@ def load_articles(config: SiteConfig, cache: Cache, problems: Problems,
                 known.append((place, key, entry_key))
                 continue
         unread.append((place, key, path, mtime_ns, size))
+    for rel in sorted(folder_links):
+        problems.warning(os.path.join(content, rel), 1, "is a link to a folder: digest follows no links to "
+                         "folders, so nothing in it is published (put the folder itself here)")
     # The files the cache does not know by size and time are read, and parsed by worker processes
     # that start on the first ones while the rest are read.
     with Feeder(partial(_parse_chunk, settings=settings), len(unread)) as feeder:

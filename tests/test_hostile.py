@@ -325,6 +325,19 @@ def test_symlinked_static_file_outside_the_site_is_refused(site: Site, cli, tmp_
     assert not site.out("passwd").exists()
 
 
+def test_a_link_to_a_folder_is_not_followed_and_said_so(site: Site, cli, tmp_path: Path) -> None:
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "b.md").write_text(article("B", source={"name": "Wire"}))
+    (tmp_path / "elsewhere" / "passwd").write_text("root:x:0:0")
+    os.symlink(tmp_path / "elsewhere", site.root / "content" / "linked")
+    site.add("a.md", "A", source={"name": "Wire"})
+    for _ in range(2):  # and again from the cache
+        r = build(cli, site)
+        assert r.code == 0
+        assert f"{site.root / 'content' / 'linked'}:1: warning: is a link to a folder" in r.err
+    assert not list(site.out().rglob("passwd")) and not site.out("2025/01/b").exists()
+
+
 def test_unsafe_html_trusts_bodies_not_summaries(site: Site, cli) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/\nmarkdown:\n  unsafe_html: true\n")
     site.add("a.md", "A", tags=["storm"], source={"name": "Wire"},

@@ -58,8 +58,9 @@ def discover(content_dir: Path) -> Iterator[Path]:
         yield content_dir / rel
 
 
-def find_articles(content_dir: str) -> list[tuple[str, bool]]:
-    """(path below content/ with '/' separators, is a symlink) of every article file, sorted."""
+def find_articles(content_dir: str, folder_links: list[str] | None = None) -> list[tuple[str, bool]]:
+    """(path below content/ with '/' separators, is a symlink) of every article file, sorted. Links
+    to folders are not followed; ``folder_links`` gets their paths."""
     from digest.walk import entries
 
     found: list[tuple[str, bool]] = []
@@ -69,6 +70,8 @@ def find_articles(content_dir: str) -> list[tuple[str, bool]]:
             link = entry.is_symlink()
             if link or entry.is_file():
                 found.append((rel, link))
+        elif folder_links is not None and not _skipped(name) and entry.is_symlink() and entry.is_dir():
+            folder_links.append(rel)
     found.sort()
     return found
 
