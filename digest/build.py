@@ -324,7 +324,7 @@ def _check_folders(config: SiteConfig, from_option: bool = False) -> None:
     root = config.root.resolve()
     content = config.content_path.resolve()
     static = (root / config.static_dir).resolve()
-    if out in (root, content, root / "themes") or content.is_relative_to(out) or out.is_relative_to(content) \
+    if out == root or content.is_relative_to(out) or out.is_relative_to(content) \
             or out.is_relative_to(static) or static.is_relative_to(out) or out.is_relative_to(root / "themes"):
         if from_option:
             raise DigestError(f"--output {display_path(out)} would overwrite the site's own files; "

@@ -42,7 +42,7 @@ from digest.packs import Opened, repack
 T = TypeVar("T")
 STATE_FILE = "state.pickle"
 ARTICLES_FILE = "articles.pickle"
-FORMAT = f"digest-cache-{__version__}-47"
+FORMAT = f"digest-cache-{__version__}-48"
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,14 +14,13 @@ from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import PurePosixPath
 
 from digest.config import SiteConfig
-from digest.content.dates import strip_date_prefix
+from digest.content.dates import file_slug
 from digest.content.model import Article, ExternalStory, InternalRef
 from digest.errors import Problem, display_path
 from digest.markdown import RenderedBody
-from digest.text import nfc, slugify
+from digest.text import nfc
 from digest.urls import article_path, tag_path
 
 
@@ -137,7 +136,7 @@ def _names_broken(ref: InternalRef, article: Article, broken: Collection[str]) -
 
         return any(nfc(c) in broken or c in broken for c in (resolve_relative(article.key, text), text.lstrip("/")))
     slug = text.strip("/").rsplit("/", 1)[-1]
-    return any(slugify(strip_date_prefix(PurePosixPath(key).stem)) in (text, slug) for key in broken)
+    return any(file_slug(key) in (text, slug) for key in broken)
 
 
 class _NfcKeys:

@@ -165,10 +165,13 @@ class _Loader(jinja2.FileSystemLoader):
     byte-order mark an editor saved at the start of a file is no part of the page (before
     <!DOCTYPE html> it would put the browser in quirks mode)."""
 
+    def __init__(self, searchpath: list[str]):
+        super().__init__(searchpath)
+        self.builtin = jinja2.FileSystemLoader(searchpath[-1:])  # the default theme's folder is last
+
     def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Any]:
         if template.startswith(DEFAULT_PREFIX):
-            builtin = jinja2.FileSystemLoader(self.searchpath[-1:])  # the default theme's folder is last
-            source, filename, uptodate = builtin.get_source(environment, template[len(DEFAULT_PREFIX):])
+            source, filename, uptodate = self.builtin.get_source(environment, template[len(DEFAULT_PREFIX):])
         else:
             source, filename, uptodate = super().get_source(environment, template)
         return (source[1:] if source.startswith("\ufeff") else source), filename, uptodate

@@ -11,8 +11,9 @@ from pathlib import Path
 
 from digest.checks import NEW_BODY
 from digest.config import LANG_CODE, SiteConfig, language_hint, load_config
-from digest.content.dates import DateError, parse_date, strip_date_prefix
+from digest.content.dates import DateError, file_slug, parse_date
 from digest.content.loader import ParseSettings, discover, parse_article
+from digest.content.model import section_of
 from digest.errors import DigestError, display_path
 from digest.text import shorten_slug, slugify
 from digest.urls import article_path
@@ -77,7 +78,7 @@ def _taken_urls(config: SiteConfig, slug: str) -> dict[str, Path]:
             data = path.read_bytes()
         except OSError:
             continue
-        named = slugify(strip_date_prefix(path.name[:-3]))
+        named = file_slug(path.name)
         written = _SLUG_LINE.search(data[:4096].decode("utf-8", "replace"))
         if not same.fullmatch(named) and not (written and same.fullmatch(slugify(written.group(1).strip("'\"")))):
             continue
@@ -112,8 +113,7 @@ def run(args: argparse.Namespace) -> int:
     while True:
         path = target_path(config, when, slug)
         key = path.relative_to(config.content_path).as_posix()
-        url = article_path(config.permalinks.article, date=when, slug=slug, lang=lang,
-                           section=key.split("/", 1)[0] if "/" in key else "")
+        url = article_path(config.permalinks.article, date=when, slug=slug, lang=lang, section=section_of(key))
         other = taken.get(url)
         if not path.exists() and other is None:
             break

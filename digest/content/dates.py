@@ -12,6 +12,8 @@ import re
 import reprlib
 from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 
+from digest.text import slugify
+
 _DATE_RE = re.compile(
     r"""^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})
         (?:(?:[Tt]|\s+)(?P<H>\d{1,2}):(?P<M>\d{2})(?::(?P<S>\d{2})(?:[.,](?P<f>\d+))?)?)?
@@ -80,6 +82,18 @@ def date_from_filename(name: str, tz: tzinfo) -> datetime | None:
         return datetime(int(m[1]), int(m[2]), int(m[3]), tzinfo=tz)
     except ValueError:
         return None
+
+
+def file_date_text(name: str) -> str | None:
+    """The ``YYYY-MM-DD`` a file name starts with, a date or not (``2026-13-01``), or None."""
+    m = _FILE_DATE_RE.match(name)
+    return m.group(0)[:-1] if m else None
+
+
+def file_slug(name: str) -> str:
+    """The slug a file name gives an article without ``slug:``: ``2024-03-21-budget.md`` -> ``budget``."""
+    stem = name.rsplit("/", 1)[-1]
+    return slugify(strip_date_prefix(stem[:-3] if stem.endswith(".md") else stem))
 
 
 def strip_date_prefix(stem: str) -> str:

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from digest import yamlio
 from digest.config import LANG_CODE, language_hint
 from digest.content import frontmatter
-from digest.content.dates import DateError, date_from_filename, parse_date, skipped_time, strip_date_prefix
+from digest.content.dates import DateError, date_from_filename, file_date_text, file_slug, parse_date, skipped_time
 from digest.content.model import Article, ExternalStory, InternalRef, RelatedRef, Source
 from digest.errors import FastPickle, Problem
 from digest.text import clean_tag, slugify, tag_key
@@ -168,9 +168,9 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
             r.error("date", str(exc))
     else:
         date = date_from_filename(filename, settings.tz)
-        if date is None and (prefix := _DATE_PREFIX.match(filename)):
+        if date is None and (prefix := file_date_text(filename)):
             r.problems.append(Problem(display_path, r.line("date") if "date" in meta else 1,
-                                      f"date is missing, and the file name's {prefix.group(1)} is no date: add "
+                                      f"date is missing, and the file name's {prefix} is no date: add "
                                       "'date: YYYY-MM-DD', or correct the file name"))
         elif date is None:
             r.problems.append(Problem(display_path, r.line("date") if "date" in meta else 1,
@@ -188,7 +188,7 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
             updated = None  # shown nowhere: not "Updated" before it was published
 
     slug_value = r.text("slug")
-    slug = slugify(slug_value) if slug_value else slugify(strip_date_prefix(stem))
+    slug = slugify(slug_value) if slug_value else file_slug(filename)
     if not slug:
         r.error("slug" if slug_value else "title", "cannot make a URL slug from "
                 f"{slug_value or stem!r}; set 'slug:' to letters or digits")
@@ -220,7 +220,6 @@ def parse_article(key: str, display_path: str, data: bytes, settings: ParseSetti
     return ParseResult(article, tuple(r.problems))
 
 
-_DATE_PREFIX = re.compile(r"(\d{4}-\d{1,2}-\d{1,2})-")
 _PROSE = re.compile(r"^[^\s#:-][^:]*$")  # a line of words with no "key:", not a list item or comment
 
 

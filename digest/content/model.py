@@ -76,4 +76,9 @@ class Article(FastPickle):
     @property
     def section(self) -> str:
         """The first folder below content/, or ''."""
-        return self.key.split("/", 1)[0] if "/" in self.key else ""
+        return section_of(self.key)
+
+
+def section_of(key: str) -> str:
+    """The ``{section}`` of a content key: its first folder below content/, or ''."""
+    return key.split("/", 1)[0] if "/" in key else ""

@@ -64,6 +64,12 @@ class Server:
         conn.close()
         return resp.status, {k.lower(): v for k, v in resp.getheaders()}, body
 
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
     def stop(self) -> int:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGINT)

@@ -284,25 +284,19 @@ def test_a_site_that_never_built_shows_its_errors_and_reloads_once_fixed(site: S
 def test_a_base_path_in_devanagari_redirects_in_ascii(site: Site) -> None:
     site.write("site.yml", "title: T\nbase_url: https://example.org/दैनिक/\ntimezone: UTC\n")
     site.add("a.md", "A", body="Text.")
-    server = Server(site.root)
-    try:
+    with Server(site.root) as server:
         base = "/%E0%A4%A6%E0%A5%88%E0%A4%A8%E0%A4%BF%E0%A4%95/"
         status, headers, _ = server.get("/")
         assert status == 302 and headers["location"] == base
         status, headers, _ = server.get(base.rstrip("/"))
         assert status == 302 and headers["location"] == base
         assert server.get(base)[0] == 200
-    finally:
-        server.stop()
 
 
 def test_the_address_is_said_again_when_site_yml_gives_another(site: Site) -> None:
     site.write("site.yml", "title: [broken\n")
     site.add("a.md", "A", body="Text.")
-    server = Server(site.root)
-    try:
+    with Server(site.root) as server:
         site.write("site.yml", "title: T\nbase_url: https://user.github.io/repo/\ntimezone: UTC\n")
         assert server.wait_for_line("serving ").endswith(f"127.0.0.1:{server.port}/repo/")
         assert server.get("/repo/2025/01/a/")[0] == 200
-    finally:
-        server.stop()
